@@ -1,0 +1,36 @@
+package dev.rollgate.flags;
+
+import java.util.List;
+
+/**
+ * One test on a context attribute, for example {@code country IN [DE, FR]} or {@code appVersion
+ * SEMVER_GTE 2.4.0}.
+ *
+ * <p>Single-value operators ({@code EQ}, {@code NEQ}, the numeric and the semver ones) use the
+ * first element of {@code values}; with no values they are false. {@code IN} with no values is
+ * false, {@code NOT_IN} with no values is true whenever the attribute is present. A condition on an
+ * attribute the context does not carry is always false. The attribute {@code userId} resolves to
+ * the context's user id.
+ *
+ * @param attribute name of the context attribute, never blank
+ * @param op the comparison, never null
+ * @param values the operand(s); null is read as an empty list; elements must not be null
+ */
+public record Condition(String attribute, Operator op, List<String> values) {
+
+  /** Validates and copies the arguments. */
+  public Condition {
+    if (attribute == null || attribute.isBlank()) {
+      throw new IllegalArgumentException("condition attribute must not be blank");
+    }
+    if (op == null) {
+      throw new IllegalArgumentException("condition on " + attribute + " has no operator");
+    }
+    values = values == null ? List.of() : List.copyOf(values);
+  }
+
+  /** Shorthand: {@code Condition.of("country", Operator.IN, "DE", "FR")}. */
+  public static Condition of(String attribute, Operator op, String... values) {
+    return new Condition(attribute, op, List.of(values));
+  }
+}

@@ -1,0 +1,159 @@
+package dev.rollgate.flags;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An immutable set of flags ready for local evaluation. Changes produce a new snapshot
+ * (copy-on-write), so a reference can be shared freely between threads.
+ *
+ * <h2>Evaluation</h2>
+ *
+ * First match wins:
+ *
+ * <ol>
+ *   <li>unknown flag → the caller's default ({@code false} unless given);
+ *   <li>killed → false; not enabled → false;
+ *   <li>user id in {@code denyUsers} → false; user id in {@code allowUsers} → true;
+ *   <li>rules present and none matches → false (conditions within a rule are AND'd, rules OR'd);
+ *   <li>stickiness attribute missing from the context → false;
+ *   <li>otherwise {@code Bucketing.bucket(salt, stickinessValue) < rolloutBasisPoints}.
+ * </ol>
+ *
+ * <p>{@link #isEnabled(String, EvaluationContext, boolean)} never throws, does no I/O and allocates
+ * nothing: the definitions are compiled when the snapshot is built (hash sets for allow/deny/IN,
+ * parsed numbers and versions, the salt's share of the hash precomputed) and the {@link
+ * EvaluationContext} is parsed when it is built.
+ */
+public final class FlagSnapshot {
+
+  private static final FlagSnapshot EMPTY = new FlagSnapshot(new HashMap<>());
+
+  private final HashMap<String, CompiledFlag> flags;
+
+  private FlagSnapshot(HashMap<String, CompiledFlag> flags) {
+    this.flags = flags;
+  }
+
+  /** A snapshot with no flags: everything evaluates to the caller's default. */
+  public static FlagSnapshot empty() {
+    return EMPTY;
+  }
+
+  /** A snapshot of the given flags; when a name repeats, the highest version wins. */
+  public static FlagSnapshot of(Collection<FlagDefinition> definitions) {
+    HashMap<String, CompiledFlag> map = new HashMap<>(capacity(definitions.size()));
+    for (FlagDefinition definition : definitions) {
+      CompiledFlag held = map.get(definition.name());
+      if (held == null || definition.version() > held.version()) {
+        map.put(definition.name(), new CompiledFlag(definition));
+      }
+    }
+    return new FlagSnapshot(map);
+  }
+
+  /**
+   * This snapshot with {@code definition} added or replaced, or this same instance when it already
+   * holds that flag at the same or a newer version.
+   */
+  public FlagSnapshot withFlag(FlagDefinition definition) {
+    CompiledFlag held = flags.get(definition.name());
+    if (held != null && held.version() >= definition.version()) {
+      return this;
+    }
+    HashMap<String, CompiledFlag> map = new HashMap<>(capacity(flags.size() + 1));
+    map.putAll(flags);
+    map.put(definition.name(), new CompiledFlag(definition));
+    return new FlagSnapshot(map);
+  }
+
+  /**
+   * A snapshot holding exactly the flags in {@code loaded} (a full reload, so flags missing from it
+   * are dropped), except that a flag this snapshot holds at a newer version than the loaded one is
+   * kept: a push that raced the reload is not undone. Unchanged flags are reused, not recompiled.
+   */
+  FlagSnapshot reconcile(Collection<FlagDefinition> loaded) {
+    HashMap<String, CompiledFlag> map = new HashMap<>(capacity(loaded.size()));
+    for (FlagDefinition definition : loaded) {
+      CompiledFlag chosen = map.get(definition.name());
+      if (chosen != null && chosen.version() >= definition.version()) {
+        continue;
+      }
+      CompiledFlag held = flags.get(definition.name());
+      if (held != null
+          && (held.version() > definition.version() || held.definition.equals(definition))) {
+        map.put(definition.name(), held);
+      } else {
+        map.put(definition.name(), new CompiledFlag(definition));
+      }
+    }
+    return new FlagSnapshot(map);
+  }
+
+  /** Evaluates {@code flag} for {@code ctx}; an unknown flag is off. */
+  public boolean isEnabled(String flag, EvaluationContext ctx) {
+    return isEnabled(flag, ctx, false);
+  }
+
+  /**
+   * Evaluates {@code flag} for {@code ctx}. Never throws, does no I/O, allocates nothing.
+   *
+   * @param flag flag name; null or unknown gives {@code defaultValue}
+   * @param ctx the context; null is treated as {@link EvaluationContext#EMPTY}
+   * @param defaultValue returned for flags this snapshot does not hold
+   */
+  public boolean isEnabled(String flag, EvaluationContext ctx, boolean defaultValue) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    if (compiled == null) {
+      return defaultValue;
+    }
+    return compiled.evaluate(ctx == null ? EvaluationContext.EMPTY : ctx);
+  }
+
+  /** The definition of {@code name}, if held. */
+  public Optional<FlagDefinition> flag(String name) {
+    CompiledFlag compiled = name == null ? null : flags.get(name);
+    return compiled == null ? Optional.empty() : Optional.of(compiled.definition);
+  }
+
+  /** True when the snapshot holds {@code name}. */
+  public boolean contains(String name) {
+    return name != null && flags.containsKey(name);
+  }
+
+  /** Names of the flags held, unmodifiable. */
+  public Set<String> names() {
+    return Collections.unmodifiableSet(flags.keySet());
+  }
+
+  /** Every definition held, in no particular order. */
+  public List<FlagDefinition> definitions() {
+    List<FlagDefinition> out = new ArrayList<>(flags.size());
+    for (CompiledFlag compiled : flags.values()) {
+      out.add(compiled.definition);
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /** Number of flags held. */
+  public int size() {
+    return flags.size();
+  }
+
+  @Override
+  public String toString() {
+    Map<String, Long> versions = new HashMap<>();
+    flags.forEach((name, compiled) -> versions.put(name, compiled.version()));
+    return "FlagSnapshot" + versions;
+  }
+
+  private static int capacity(int entries) {
+    return Math.max(16, (int) (entries / 0.75f) + 1);
+  }
+}

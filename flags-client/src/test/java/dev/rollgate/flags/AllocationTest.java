@@ -1,0 +1,127 @@
+package dev.rollgate.flags;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+class AllocationTest {
+
+  /** Slack for anything the measurement itself might allocate, e.g. a lazily created counter. */
+  static final long SLACK_BYTES = 1_024;
+
+  static final int OPS = 100_000;
+
+  /**
+   * A percentage flag with an attribute rule of each kind (string set, numeric, semver), evaluated
+   * for a rotating set of prebuilt contexts that include non-ASCII ids.
+   */
+  static FlagDefinition percentageAndAttributeRuleFlag() {
+    return FlagDefinition.newFlag("checkout_v2")
+        .withRolloutBasisPoints(2_500)
+        .withDenyUsers(List.of("banned"))
+        .withAllowUsers(List.of("vip"))
+        .withRules(
+            List.of(
+                Rule.of(
+                    Condition.of("country", Operator.IN, "DE", "FR", "NL"),
+                    Condition.of("age", Operator.GTE, "18"),
+                    Condition.of("appVersion", Operator.SEMVER_GTE, "2.4.0")),
+                Rule.of(Condition.of("plan", Operator.EQ, "enterprise"))));
+  }
+
+  static EvaluationContext[] contexts() {
+    EvaluationContext[] contexts = new EvaluationContext[1_024];
+    String[] countries = {"DE", "FR", "US", "NL"};
+    for (int i = 0; i < contexts.length; i++) {
+      contexts[i] =
+          EvaluationContext.of(
+              (i % 7 == 0 ? "usér-ü-" : "user-") + i,
+              Map.of(
+                  "country",
+                  countries[i % countries.length],
+                  "age",
+                  String.valueOf(14 + i % 10),
+                  "appVersion",
+                  "2." + (i % 6) + ".1",
+                  "plan",
+                  i % 11 == 0 ? "enterprise" : "free"));
+    }
+    return contexts;
+  }
+
+  /** Bytes the current thread allocates while running {@code ops} evaluations. */
+  static long allocatedBytes(int ops, BooleanSupplier evaluation) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    threads.setThreadAllocatedMemoryEnabled(true);
+    long id = Thread.currentThread().threadId();
+    int on = 0;
+    for (int i = 0; i < 3 * ops; i++) { // warm-up: let the JIT compile the path
+      on += evaluation.getAsBoolean() ? 1 : 0;
+    }
+    threads.getThreadAllocatedBytes(id);
+    long before = threads.getThreadAllocatedBytes(id);
+    for (int i = 0; i < ops; i++) {
+      on += evaluation.getAsBoolean() ? 1 : 0;
+    }
+    long after = threads.getThreadAllocatedBytes(id);
+    assertThat(on).as("the flag is on for some and off for others").isBetween(1, 4 * ops - 1);
+    return after - before;
+  }
+
+  @Test
+  void snapshotEvaluationAllocatesNothing() {
+    FlagSnapshot snapshot = FlagSnapshot.of(List.of(percentageAndAttributeRuleFlag()));
+    EvaluationContext[] contexts = contexts();
+    int[] next = {0};
+
+    long bytes =
+        allocatedBytes(
+            OPS,
+            () ->
+                snapshot.isEnabled(
+                    "checkout_v2", contexts[next[0]++ & (contexts.length - 1)], false));
+
+    assertThat(bytes).as("bytes allocated by %d evaluations", OPS).isLessThan(SLACK_BYTES);
+  }
+
+  @Test
+  void evaluationWithSaltTrailingBytesAndFourByteCharactersAllocatesNothing() {
+    // A salt of 2 UTF-8 bytes + ':' leaves a partial hash block pending before the key.
+    FlagSnapshot snapshot =
+        FlagSnapshot.of(
+            List.of(FlagDefinition.newFlag("ab").withRolloutBasisPoints(5_000).withSalt("é")));
+    EvaluationContext[] contexts = new EvaluationContext[64];
+    for (int i = 0; i < contexts.length; i++) {
+      contexts[i] = EvaluationContext.of("\uD83D\uDE00-" + i + "-☃");
+    }
+    int[] next = {0};
+
+    long bytes =
+        allocatedBytes(
+            OPS, () -> snapshot.isEnabled("ab", contexts[next[0]++ & (contexts.length - 1)]));
+
+    assertThat(bytes).isLessThan(SLACK_BYTES);
+  }
+
+  @Test
+  void measurementDetectsAnEvaluationThatAllocates() {
+    FlagSnapshot snapshot = FlagSnapshot.of(List.of(percentageAndAttributeRuleFlag()));
+    int[] next = {0};
+
+    // Building a context per call allocates: the measurement must see it.
+    long bytes =
+        allocatedBytes(
+            OPS / 10,
+            () ->
+                snapshot.isEnabled(
+                    "checkout_v2",
+                    EvaluationContext.of("user-" + next[0]++, Map.of("plan", "enterprise"))));
+
+    assertThat(bytes).isGreaterThan(100L * OPS / 10);
+  }
+}

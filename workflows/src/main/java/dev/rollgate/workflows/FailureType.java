@@ -1,0 +1,30 @@
+package dev.rollgate.workflows;
+
+import io.temporal.failure.ApplicationFailure;
+
+/**
+ * Every failure type Rollgate raises. Used as the {@code type} of {@link ApplicationFailure} so
+ * callers (the CLI, the Web UI) can tell a refusal from a crash.
+ */
+public enum FailureType {
+  /** The request itself is wrong: fix the input and try again. Never retried. */
+  INVALID_INPUT,
+  /** A target (flag, database, service) does not exist. Never retried. */
+  NOT_FOUND,
+  /** A policy forbids the action (self-approval, duplicate start). Never retried. */
+  REFUSED,
+  /** A dependency (Prometheus, PostgreSQL, Redis) could not be reached. Retried. */
+  UNAVAILABLE,
+  /** A concurrent writer changed the object first. Retried. */
+  CONFLICT;
+
+  /** A permanent failure: the activity or workflow must not retry it. */
+  public ApplicationFailure permanent(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, name());
+  }
+
+  /** A transient failure: Temporal retries it with the activity's retry policy. */
+  public ApplicationFailure transientFailure(String message, Throwable cause) {
+    return ApplicationFailure.newFailureWithCause(message, name(), cause);
+  }
+}

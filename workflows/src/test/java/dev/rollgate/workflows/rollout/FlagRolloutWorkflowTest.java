@@ -1,0 +1,385 @@
+package dev.rollgate.workflows.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rollgate.workflows.gate.Approval;
+import dev.rollgate.workflows.gate.ApprovalPolicy;
+import dev.rollgate.workflows.gate.Comparison;
+import dev.rollgate.workflows.gate.Guardrail;
+import dev.rollgate.workflows.gate.OperatorCommand;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.TestWorkflowExtension;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class FlagRolloutWorkflowTest {
+  private static final String FLAG = "new_checkout";
+  private static final Duration HOUR = Duration.ofHours(1);
+
+  @RegisterExtension
+  static final TestWorkflowExtension temporal =
+      TestWorkflowExtension.newBuilder()
+          .registerWorkflowImplementationTypes(FlagRolloutWorkflowImpl.class)
+          .registerSearchAttribute("RollgateKind", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+          .registerSearchAttribute("RollgateTarget", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+          .registerSearchAttribute("RollgatePhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+          .registerSearchAttribute("RollgateProgress", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE)
+          .setDoNotStart(true)
+          .build();
+
+  private static String taskQueue;
+  private InMemoryFlags flags;
+  private final ScriptedGuardrails guardrails = new ScriptedGuardrails();
+  private final RecordingAudit audit = new RecordingAudit();
+
+  private WorkflowClient start(TestWorkflowEnvironment env, Worker worker) {
+    flags = new InMemoryFlags(env::currentTimeMillis, FLAG);
+    worker.registerActivitiesImplementations(flags, guardrails, audit);
+    env.start();
+    taskQueue = worker.getTaskQueue();
+    return env.getWorkflowClient();
+  }
+
+  private static FlagRolloutWorkflow stub(WorkflowClient client) {
+    return client.newWorkflowStub(
+        FlagRolloutWorkflow.class,
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(FlagRolloutWorkflow.workflowId(FLAG))
+            .setTaskQueue(taskQueue)
+            .build());
+  }
+
+  private static FlagRolloutWorkflow running(WorkflowClient client) {
+    return client.newWorkflowStub(FlagRolloutWorkflow.class, FlagRolloutWorkflow.workflowId(FLAG));
+  }
+
+  private static StartRolloutRequest request(RolloutPlan plan) {
+    return new StartRolloutRequest(
+        FLAG, "alice", "test", plan, List.of(), null, BreachPolicy.PAUSE, List.of(), null, 0, null);
+  }
+
+  private static StartRolloutRequest guarded(RolloutPlan plan, BreachPolicy policy) {
+    return new StartRolloutRequest(
+        FLAG,
+        "alice",
+        "test",
+        plan,
+        List.of(new Guardrail("errors", "sum(rate(errors[5m]))", Comparison.LT, 0.01)),
+        Duration.ofMinutes(15),
+        policy,
+        List.of(),
+        null,
+        0,
+        null);
+  }
+
+  private static RolloutPlan steps(Duration hold, double... percents) {
+    return RolloutPlan.explicit(java.util.Arrays.stream(percents).boxed().toList(), hold);
+  }
+
+  @Test
+  void sevenDayLinearRampAppliesEveryStepOnTheHourAndKeepsHistorySmall(
+      TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    long t0 = env.currentTimeMillis();
+    RolloutPlan plan = RolloutPlan.linear(100, Duration.ofDays(7), HOUR);
+
+    RolloutResult result = stub(client).run(guarded(plan, BreachPolicy.PAUSE));
+
+    assertThat(result.phase()).isEqualTo(RolloutPhase.COMPLETED);
+    assertThat(result.finalPercent()).isEqualTo(100.0);
+    assertThat(flags.applied).hasSize(168);
+    for (int i = 0; i < 168; i++) {
+      InMemoryFlags.Applied step = flags.applied.get(i);
+      assertThat(step.percent()).isEqualTo(RolloutPlan.round(100.0 * (i + 1) / 168));
+      // each step lands at start + (i+1) hours; the test server may add a few ms per step
+      assertThat(step.atMillis() - t0)
+          .isBetween(HOUR.toMillis() * (i + 1), HOUR.toMillis() * (i + 1) + 60_000);
+    }
+    assertThat(flags.applied.stream().map(InMemoryFlags.Applied::key).distinct()).hasSize(168);
+    // four checks an hour for a week: enough history to require continue-as-new
+    assertThat(guardrails.checks.get()).isGreaterThan(168 * 4);
+    WorkflowStub untyped = client.newUntypedWorkflowStub(FlagRolloutWorkflow.workflowId(FLAG));
+    long events =
+        client
+            .fetchHistory(FlagRolloutWorkflow.workflowId(FLAG), untyped.getExecution().getRunId())
+            .getEvents()
+            .size();
+    assertThat(events).isLessThan(FlagRolloutWorkflowImpl.CONTINUE_AS_NEW_AFTER_EVENTS + 500);
+    assertThat(audit.actions()).contains("rollgate:rollout-completed");
+  }
+
+  @Test
+  void pauseFreezesTheHoldAndResumeKeepsTheRemainingTime(
+      TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(stub(client)::run, request(steps(Duration.ofHours(10), 5, 25)));
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(Duration.ofHours(4));
+
+    assertThat(wf.pause(new OperatorCommand("bob", "investigating"))).startsWith("paused");
+    RolloutStatus paused = wf.status();
+    assertThat(paused.phase()).isEqualTo(RolloutPhase.PAUSED);
+    assertThat(paused.gate().holdRemainingMillis())
+        .isBetween(Duration.ofHours(6).toMillis() - 60_000, Duration.ofHours(6).toMillis() + 60_000);
+
+    env.sleep(Duration.ofDays(2));
+    assertThat(flags.get(FLAG).percent()).isEqualTo(5.0);
+    assertThat(wf.status().gate().holdRemainingMillis())
+        .isEqualTo(paused.gate().holdRemainingMillis());
+
+    long resumedAt = env.currentTimeMillis();
+    wf.resume(new OperatorCommand("bob", "fine"));
+    RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
+    assertThat(result.phase()).isEqualTo(RolloutPhase.COMPLETED);
+    long stepAt = flags.applied.get(1).atMillis();
+    assertThat(stepAt - resumedAt)
+        .isBetween(
+            Duration.ofHours(6).toMillis() - 60_000, Duration.ofHours(6).toMillis() + 60_000);
+    assertThat(audit.actions()).contains("bob:pause", "bob:resume");
+  }
+
+  @Test
+  void abortDuringHoldTurnsFlagOffImmediately(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(stub(client)::run, request(steps(Duration.ofDays(1), 10, 50, 100)));
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(HOUR);
+    long abortedAt = env.currentTimeMillis();
+
+    wf.abort(new OperatorCommand("carol", "checkout errors"));
+    RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
+
+    assertThat(result.phase()).isEqualTo(RolloutPhase.ABORTED);
+    assertThat(flags.get(FLAG).killed()).isTrue();
+    InMemoryFlags.Applied kill = flags.applied.get(flags.applied.size() - 1);
+    assertThat(kill.kill()).isTrue();
+    assertThat(kill.atMillis() - abortedAt).isLessThan(5_000);
+    assertThat(result.summary()).contains("carol", "checkout errors");
+  }
+
+  @Test
+  void abortWhilePausedTurnsFlagOff(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(stub(client)::run, request(steps(Duration.ofDays(1), 10, 50)));
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(HOUR);
+    wf.pause(new OperatorCommand("bob", null));
+
+    wf.abort(new OperatorCommand("bob", "stop it"));
+
+    assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).phase())
+        .isEqualTo(RolloutPhase.ABORTED);
+    assertThat(flags.get(FLAG).killed()).isTrue();
+  }
+
+  @Test
+  void abortWhileAwaitingApprovalSkipsTheGate(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    StartRolloutRequest req =
+        withApprovals(request(steps(HOUR, 5, 25, 100)), List.of(25.0), ApprovalPolicy.fourEyes());
+    WorkflowClient.start(stub(client)::run, req);
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(Duration.ofHours(2));
+    assertThat(wf.status().phase()).isEqualTo(RolloutPhase.AWAITING_APPROVAL);
+
+    wf.abort(new OperatorCommand("alice", "changed my mind"));
+
+    assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).phase())
+        .isEqualTo(RolloutPhase.ABORTED);
+    assertThat(flags.get(FLAG).killed()).isTrue();
+    assertThat(flags.get(FLAG).percent()).isEqualTo(5.0);
+  }
+
+  @Test
+  void guardrailBreachDuringHoldRollsBackUnderRollbackPolicy(
+      TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(
+        stub(client)::run, guarded(steps(Duration.ofHours(6), 5, 50), BreachPolicy.ROLLBACK));
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(HOUR);
+    guardrails.value.set(0.2);
+
+    RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
+
+    assertThat(result.phase()).isEqualTo(RolloutPhase.ROLLED_BACK);
+    assertThat(flags.get(FLAG).percent()).isEqualTo(0.0);
+    assertThat(flags.applied).extracting(InMemoryFlags.Applied::percent).containsExactly(5.0, 0.0);
+    assertThat(result.summary()).contains("errors");
+  }
+
+  @Test
+  void guardrailBreachUnderPausePolicyFreezesTheRollout(
+      TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(
+        stub(client)::run, guarded(steps(Duration.ofHours(6), 5, 50), BreachPolicy.PAUSE));
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(HOUR);
+    guardrails.value.set(0.2);
+    env.sleep(Duration.ofHours(12));
+
+    RolloutStatus status = wf.status();
+    assertThat(status.phase()).isEqualTo(RolloutPhase.PAUSED);
+    assertThat(status.currentPercent()).isEqualTo(5.0);
+    assertThat(status.gate().pausedBy()).isEqualTo("rollgate");
+    assertThat(status.gate().pauseReason()).contains("breach", "errors");
+
+    guardrails.value.set(0.001);
+    wf.resume(new OperatorCommand("bob", "fixed"));
+    assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).finalPercent())
+        .isEqualTo(50.0);
+  }
+
+  @Test
+  void noGuardrailDataPausesInsteadOfPassing(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    guardrails.value.set(null);
+    WorkflowClient.start(stub(client)::run, guarded(steps(HOUR, 5, 50), BreachPolicy.ROLLBACK));
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(Duration.ofMinutes(5));
+
+    RolloutStatus status = wf.status();
+    assertThat(status.phase()).isEqualTo(RolloutPhase.PAUSED);
+    assertThat(status.gate().pauseReason()).contains("inconclusive", "no data");
+    assertThat(flags.applied).isEmpty();
+    wf.abort(new OperatorCommand("bob", "no metrics"));
+  }
+
+  @Test
+  void initiatorMayNotApproveAndQuorumCountsDistinctPeople(
+      TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    StartRolloutRequest req =
+        withApprovals(request(steps(HOUR, 5, 50)), List.of(50.0), new ApprovalPolicy(2, false));
+    WorkflowClient.start(stub(client)::run, req);
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(Duration.ofHours(2));
+
+    assertThatThrownBy(() -> wf.approve(new Approval("alice", "lgtm")))
+        .isInstanceOf(WorkflowUpdateException.class)
+        .rootCause()
+        .hasMessageContaining("alice started this workflow");
+    assertThat(wf.approve(new Approval("bob", "ok"))).contains("1 of 2");
+    assertThatThrownBy(() -> wf.approve(new Approval(" BOB ", "again")))
+        .isInstanceOf(WorkflowUpdateException.class)
+        .rootCause()
+        .hasMessageContaining("already approved");
+    assertThat(flags.get(FLAG).percent()).isEqualTo(5.0);
+
+    assertThat(wf.approve(new Approval("dave", null))).contains("2 of 2");
+    RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
+    assertThat(result.finalPercent()).isEqualTo(50.0);
+    assertThat(wf.status().gate().approvals())
+        .extracting(a -> a.by())
+        .containsExactly("bob", "dave");
+  }
+
+  @Test
+  void refusedSignalIsRecordedAndChangesNothing(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(stub(client)::run, request(steps(HOUR, 5, 50)));
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(Duration.ofMinutes(10));
+
+    wf.resumeSignal(new OperatorCommand("bob", null));
+    wf.approveSignal(new Approval("bob", null));
+
+    RolloutStatus status = wf.status();
+    assertThat(status.gate().rejected())
+        .containsExactly("resume by bob: not paused", "approve by bob: no approval is pending");
+    assertThat(status.phase()).isEqualTo(RolloutPhase.HOLDING);
+    assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).finalPercent())
+        .isEqualTo(50.0);
+    assertThat(audit.actions()).contains("bob:resume-refused", "bob:approve-refused");
+  }
+
+  @Test
+  void secondStartForTheSameFlagIsRefused(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(stub(client)::run, request(steps(HOUR, 5, 50)));
+
+    assertThatThrownBy(() -> WorkflowClient.start(stub(client)::run, request(steps(HOUR, 5, 50))))
+        .isInstanceOf(WorkflowExecutionAlreadyStarted.class);
+  }
+
+  @Test
+  void invalidRequestFailsWithTypedNonRetryableFailure(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    RolloutPlan decreasing =
+        new RolloutPlan(
+            List.of(new RolloutStep(50, Duration.ZERO), new RolloutStep(10, Duration.ofHours(1))));
+
+    assertThatThrownBy(() -> stub(client).run(request(decreasing)))
+        .isInstanceOf(WorkflowFailedException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo("INVALID_INPUT");
+              assertThat(f.isNonRetryable()).isTrue();
+              assertThat(f.getOriginalMessage()).contains("strictly increasing");
+            });
+    assertThat(flags.applied).isEmpty();
+  }
+
+  @Test
+  void unknownFlagFailsWithNotFound(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    StartRolloutRequest req =
+        new StartRolloutRequest(
+            "no_such_flag",
+            "alice",
+            null,
+            steps(HOUR, 5, 50),
+            List.of(),
+            null,
+            null,
+            List.of(),
+            null,
+            0,
+            null);
+    FlagRolloutWorkflow wf =
+        client.newWorkflowStub(
+            FlagRolloutWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(FlagRolloutWorkflow.workflowId("no_such_flag"))
+                .setTaskQueue(taskQueue)
+                .build());
+
+    assertThatThrownBy(() -> wf.run(req))
+        .isInstanceOf(WorkflowFailedException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class, f -> assertThat(f.getType()).isEqualTo("NOT_FOUND"));
+  }
+
+  private static StartRolloutRequest withApprovals(
+      StartRolloutRequest r, List<Double> at, ApprovalPolicy policy) {
+    return new StartRolloutRequest(
+        r.flag(),
+        r.initiator(),
+        r.reason(),
+        r.plan(),
+        r.guardrails(),
+        r.guardrailInterval(),
+        r.onBreach(),
+        at,
+        policy,
+        r.startAtMillis(),
+        null);
+  }
+}

@@ -1,0 +1,35 @@
+package dev.rollgate.workflows.rollout;
+
+import dev.rollgate.workflows.gate.Guardrail;
+import dev.rollgate.workflows.gate.GuardrailActivities;
+import dev.rollgate.workflows.gate.GuardrailReading;
+import dev.rollgate.workflows.gate.Verdict;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Guardrail readings chosen by the test: a fixed value per guardrail, or no data. */
+final class ScriptedGuardrails implements GuardrailActivities {
+  final AtomicReference<Double> value = new AtomicReference<>(0.001);
+  final AtomicInteger checks = new AtomicInteger();
+
+  @Override
+  public List<GuardrailReading> check(List<Guardrail> guardrails) {
+    checks.incrementAndGet();
+    Double v = value.get();
+    return guardrails.stream()
+        .map(
+            g -> {
+              if (v == null) {
+                return new GuardrailReading(g.name(), Verdict.INCONCLUSIVE, null, "no data", 0);
+              }
+              boolean ok = g.comparison().holds(v, g.threshold());
+              return new GuardrailReading(
+                  g.name(), ok ? Verdict.PASS : Verdict.FAIL, v, v + " vs " + g.threshold(), 0);
+            })
+        .toList();
+  }
+
+  @Override
+  public void validate(List<Guardrail> guardrails) {}
+}
