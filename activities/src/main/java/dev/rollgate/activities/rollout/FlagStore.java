@@ -1,0 +1,205 @@
+package dev.rollgate.activities.rollout;
+
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+
+import dev.rollgate.activities.audit.AuditActivitiesImpl;
+import dev.rollgate.flags.FlagCodec;
+import dev.rollgate.flags.FlagDefinition;
+import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.audit.AuditEntry;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * Flags in PostgreSQL, the source of truth. Every change writes a new version (optimistic
+ * concurrency on {@code version}), a row in {@code rollgate_flag_change} keyed by an idempotency
+ * key, and an audit entry, in one transaction.
+ */
+public class FlagStore {
+  private static final Table<Record> FLAG = table(name("rollgate_flag"));
+  private static final Field<String> NAME = field(name("name"), String.class);
+  private static final Field<Long> VERSION = field(name("version"), Long.class);
+  private static final Field<JSONB> DEFINITION = field(name("definition"), SQLDataType.JSONB);
+  private static final Field<java.time.OffsetDateTime> UPDATED_AT =
+      field(name("updated_at"), java.time.OffsetDateTime.class);
+
+  private static final Table<Record> CHANGE = table(name("rollgate_flag_change"));
+  private static final Field<String> FLAG_NAME = field(name("flag"), String.class);
+  private static final Field<String> KEY = field(name("idempotency_key"), String.class);
+  private static final Field<String> ACTOR = field(name("actor"), String.class);
+  private static final Field<String> REASON = field(name("reason"), String.class);
+
+  private static final int ATTEMPTS = 25;
+
+  private final DSLContext db;
+  private final Clock clock;
+
+  public FlagStore(DSLContext db, Clock clock) {
+    this.db = db;
+    this.clock = clock;
+  }
+
+  public Optional<FlagDefinition> find(String flag) {
+    return db.select(DEFINITION)
+        .from(FLAG)
+        .where(NAME.eq(flag))
+        .fetchOptional(r -> FlagCodec.fromJson(r.value1().data()));
+  }
+
+  public List<FlagDefinition> list() {
+    return db.select(DEFINITION)
+        .from(FLAG)
+        .orderBy(NAME)
+        .fetch(r -> FlagCodec.fromJson(r.value1().data()));
+  }
+
+  /** What a change request is. */
+  public record Change(
+      String flag,
+      UnaryOperator<FlagDefinition> edit,
+      boolean createIfMissing,
+      String idempotencyKey,
+      String actor,
+      String reason,
+      String workflowId) {}
+
+  /** The definition after a change, and whether this call wrote it (false: replayed key). */
+  public record Applied(FlagDefinition definition, boolean written) {}
+
+  /**
+   * Applies {@code change} once: if its idempotency key was already applied, returns the version it
+   * produced. Retries internally when another writer bumps the version first.
+   */
+  public Applied apply(Change change) {
+    for (int attempt = 1; ; attempt++) {
+      Applied applied = db.transactionResult(cfg -> tryApply(DSL.using(cfg), change));
+      if (applied != null) {
+        return applied;
+      }
+      if (attempt == ATTEMPTS) {
+        throw FailureType.CONFLICT.transientFailure(
+            "flag '" + change.flag() + "' kept changing under us; will retry", null);
+      }
+      backOff(attempt);
+    }
+  }
+
+  private static void backOff(int attempt) {
+    try {
+      // jitter so racing writers stop colliding
+      Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 5L * attempt + 2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw FailureType.CONFLICT.transientFailure("interrupted while retrying", e);
+    }
+  }
+
+  /** Null when another writer won the race (the caller retries). */
+  private Applied tryApply(DSLContext tx, Change change) {
+    Optional<FlagDefinition> done =
+        tx.select(DEFINITION)
+            .from(CHANGE)
+            .where(KEY.eq(change.idempotencyKey()))
+            .fetchOptional(r -> FlagCodec.fromJson(r.value1().data()));
+    if (done.isPresent()) {
+      return new Applied(done.get(), false);
+    }
+    Optional<FlagDefinition> current =
+        tx.select(DEFINITION)
+            .from(FLAG)
+            .where(NAME.eq(change.flag()))
+            .fetchOptional(r -> FlagCodec.fromJson(r.value1().data()));
+    if (current.isEmpty() && !change.createIfMissing()) {
+      throw FailureType.NOT_FOUND.permanent("flag '" + change.flag() + "' does not exist");
+    }
+    long now = clock.millis();
+    FlagDefinition before = current.orElseGet(() -> FlagDefinition.newFlag(change.flag()));
+    FlagDefinition after =
+        change
+            .edit()
+            .apply(before)
+            .withVersion(before.version() + 1)
+            .withUpdated(change.actor(), now);
+    JSONB json = JSONB.valueOf(FlagCodec.toJson(after));
+    int rows;
+    if (current.isEmpty()) {
+      rows =
+          tx.insertInto(FLAG)
+              .columns(NAME, VERSION, DEFINITION)
+              .values(change.flag(), after.version(), json)
+              .onConflict(NAME)
+              .doNothing()
+              .execute();
+    } else {
+      rows =
+          tx.update(FLAG)
+              .set(VERSION, after.version())
+              .set(DEFINITION, json)
+              .set(UPDATED_AT, DSL.currentOffsetDateTime())
+              .where(NAME.eq(change.flag()).and(VERSION.eq(before.version())))
+              .execute();
+    }
+    if (rows == 0) {
+      return null;
+    }
+    tx.insertInto(CHANGE)
+        .columns(FLAG_NAME, VERSION, KEY, ACTOR, REASON, DEFINITION)
+        .values(
+            change.flag(),
+            after.version(),
+            change.idempotencyKey(),
+            change.actor(),
+            change.reason(),
+            json)
+        .execute();
+    AuditActivitiesImpl.append(
+        tx,
+        new AuditEntry(
+            "flag-change/" + change.idempotencyKey(),
+            change.workflowId(),
+            change.actor(),
+            "flag-change",
+            change.flag()
+                + " v"
+                + after.version()
+                + ": "
+                + summary(before, after)
+                + (change.reason() == null ? "" : " (" + change.reason() + ")"),
+            now));
+    return new Applied(after, true);
+  }
+
+  static String summary(FlagDefinition before, FlagDefinition after) {
+    StringBuilder sb = new StringBuilder();
+    if (before.rolloutBasisPoints() != after.rolloutBasisPoints()) {
+      sb.append("rollout ")
+          .append(before.rolloutPercent())
+          .append(" % -> ")
+          .append(after.rolloutPercent())
+          .append(" %; ");
+    }
+    if (before.killed() != after.killed()) {
+      sb.append(after.killed() ? "kill switch ON; " : "kill switch off; ");
+    }
+    if (before.enabled() != after.enabled()) {
+      sb.append(after.enabled() ? "enabled; " : "disabled; ");
+    }
+    if (!before.rules().equals(after.rules())
+        || !before.allowUsers().equals(after.allowUsers())
+        || !before.denyUsers().equals(after.denyUsers())) {
+      sb.append("targeting changed; ");
+    }
+    return sb.isEmpty() ? "no change" : sb.substring(0, sb.length() - 2);
+  }
+}

@@ -1,0 +1,185 @@
+package dev.rollgate.activities.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rollgate.activities.TestInfra;
+import dev.rollgate.flags.EvaluationContext;
+import dev.rollgate.flags.FlagDefinition;
+import dev.rollgate.flags.FlagsClient;
+import dev.rollgate.workflows.rollout.FlagActivities;
+import dev.rollgate.workflows.rollout.FlagChange;
+import dev.rollgate.workflows.rollout.FlagState;
+import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class FlagActivitiesImplTest {
+  private static TestInfra infra;
+  private static RedisClient redisClient;
+  private static FlagPublisher publisher;
+  private static FlagStore store;
+
+  private TestActivityEnvironment env;
+  private FlagActivities activities;
+  private String flag;
+  private static int flagCounter;
+
+  @BeforeAll
+  static void startServers() throws Exception {
+    infra = new TestInfra();
+    redisClient = RedisClient.create(infra.redisUri());
+    publisher = new FlagPublisher(redisClient);
+    store = new FlagStore(infra.db, Clock.systemUTC());
+  }
+
+  @AfterAll
+  static void stopServers() throws Exception {
+    publisher.close();
+    redisClient.shutdown();
+    infra.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(
+        new FlagActivitiesImpl(store, publisher, new SimpleMeterRegistry()));
+    activities = env.newActivityStub(FlagActivities.class);
+    flag = "checkout_" + (++flagCounter);
+    store.apply(new FlagStore.Change(flag, d -> d, true, "create/" + flag, "alice", "test", null));
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  @Test
+  void retriedChangeWithTheSameKeyWritesOneVersion() {
+    FlagChange change = new FlagChange(flag, 5, false, "rollout/" + flag + "/step-0", "rg", "s1");
+
+    FlagState first = activities.apply(change);
+    FlagState again = activities.apply(change);
+
+    assertThat(first.version()).isEqualTo(2);
+    assertThat(first.percent()).isEqualTo(5.0);
+    assertThat(again).isEqualTo(first);
+    assertThat(
+            infra.db.fetchCount(
+                org.jooq.impl.DSL.table(org.jooq.impl.DSL.name("rollgate_flag_change")),
+                org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("flag")).eq(flag)))
+        .isEqualTo(2);
+  }
+
+  @Test
+  void everyChangeIsAuditedWithWhoAndWhy() {
+    activities.apply(new FlagChange(flag, 25, false, "k/" + flag, "bob", "ramp to 25"));
+
+    var rows =
+        infra
+            .db
+            .resultQuery(
+                "select actor, action, details from rollgate_audit where idempotency_key = ?",
+                "flag-change/k/" + flag)
+            .fetch();
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).get("actor")).isEqualTo("bob");
+    assertThat(rows.get(0).get("action")).isEqualTo("flag-change");
+    assertThat(rows.get(0).get("details", String.class))
+        .contains(flag, "0.0 % -> 25.0 %", "ramp to 25");
+  }
+
+  @Test
+  void killSwitchIsStickyAndReachesClientsWithinMilliseconds() throws Exception {
+    activities.apply(new FlagChange(flag, 100, false, "full/" + flag, "rg", null));
+    try (FlagsClient client = FlagsClient.builder().redisUri(infra.redisUri()).build().start()) {
+      EvaluationContext user = EvaluationContext.of("user-1");
+      assertThat(client.isEnabled(flag, user)).isTrue();
+
+      long start = System.nanoTime();
+      activities.apply(new FlagChange(flag, 0, true, "kill/" + flag, "carol", "incident"));
+      while (client.isEnabled(flag, user) && System.nanoTime() - start < 2_000_000_000L) {
+        Thread.onSpinWait();
+      }
+      assertThat(client.isEnabled(flag, user)).isFalse();
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(500);
+
+      // a later percentage change does not revive a killed flag
+      FlagState after =
+          activities.apply(new FlagChange(flag, 50, false, "late/" + flag, "rg", null));
+      assertThat(after.killed()).isTrue();
+    }
+  }
+
+  @Test
+  void concurrentWritersGetContiguousVersions() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      int n = i;
+      futures.add(
+          pool.submit(
+              () ->
+                  store.apply(
+                      new FlagStore.Change(
+                          flag,
+                          d -> d.withRolloutBasisPoints(n * 10),
+                          false,
+                          "c/" + flag + "/" + n,
+                          "w" + n,
+                          null,
+                          null))));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+    FlagDefinition end = store.find(flag).orElseThrow();
+    assertThat(end.version()).isEqualTo(41);
+    assertThat(
+            infra
+                .db
+                .resultQuery(
+                    "select version from rollgate_flag_change where flag = ? order by 1", flag)
+                .fetch(0, Long.class))
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 41).boxed().toList());
+  }
+
+  @Test
+  void unknownFlagIsNotFoundAndBadNameIsInvalid() {
+    assertThatThrownBy(() -> activities.describe("nope"))
+        .rootCause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class, f -> assertThat(f.getType()).isEqualTo("NOT_FOUND"));
+    assertThatThrownBy(() -> activities.describe("bad name'"))
+        .rootCause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo("INVALID_INPUT");
+              assertThat(f.isNonRetryable()).isTrue();
+            });
+  }
+
+  @Test
+  void olderVersionNeverOverwritesNewerInRedis() {
+    FlagDefinition v5 = store.find(flag).orElseThrow().withVersion(5);
+    FlagDefinition v4 = v5.withVersion(4).withRolloutBasisPoints(9999);
+    assertThat(publisher.publish(v5)).isTrue();
+    assertThat(publisher.publish(v4)).isFalse();
+    assertThat(publisher.publish(v5)).isFalse();
+  }
+}
