@@ -1,0 +1,97 @@
+package dev.rollgate.worker;
+
+import dev.rollgate.activities.audit.AuditActivitiesImpl;
+import dev.rollgate.activities.gate.PrometheusGuardrails;
+import dev.rollgate.activities.rollout.FlagActivitiesImpl;
+import dev.rollgate.activities.rollout.FlagPublisher;
+import dev.rollgate.activities.rollout.FlagStore;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.TimeoutOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The clients activities need, and the activity beans the Temporal workers host. */
+@Configuration(proxyBeanMethods = false)
+class WorkerConfiguration {
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  DSLContext dslContext(DataSource dataSource) {
+    return DSL.using(dataSource, SQLDialect.POSTGRES);
+  }
+
+  @Bean(destroyMethod = "shutdown")
+  RedisClient redisClient(RollgateProperties properties) {
+    RedisClient client = RedisClient.create(properties.redis().url());
+    client.setOptions(
+        ClientOptions.builder()
+            .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .build());
+    return client;
+  }
+
+  @Bean(destroyMethod = "close")
+  S3Client s3Client(RollgateProperties properties) {
+    RollgateProperties.S3 s3 = properties.s3();
+    AwsCredentialsProvider credentials =
+        s3.accessKey() == null || s3.accessKey().isBlank()
+            ? DefaultCredentialsProvider.builder().build()
+            : StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(s3.accessKey(), s3.secretKey()));
+    return S3Client.builder()
+        .endpointOverride(s3.endpoint())
+        .region(Region.of(s3.region()))
+        .credentialsProvider(credentials)
+        .forcePathStyle(true)
+        .httpClient(UrlConnectionHttpClient.create())
+        .build();
+  }
+
+  @Bean
+  FlagStore flagStore(DSLContext db, Clock clock) {
+    return new FlagStore(db, clock);
+  }
+
+  @Bean(destroyMethod = "close")
+  FlagPublisher flagPublisher(RedisClient redis) {
+    return new FlagPublisher(redis);
+  }
+
+  // ---- activity beans, registered on the workers by name in application.yaml ----
+
+  @Bean
+  AuditActivitiesImpl auditActivities(DSLContext db) {
+    return new AuditActivitiesImpl(db);
+  }
+
+  @Bean
+  FlagActivitiesImpl flagActivities(
+      FlagStore store, FlagPublisher publisher, MeterRegistry metrics) {
+    return new FlagActivitiesImpl(store, publisher, metrics);
+  }
+
+  @Bean
+  PrometheusGuardrails guardrailActivities(RollgateProperties properties, Clock clock) {
+    return new PrometheusGuardrails(properties.prometheus().url(), clock);
+  }
+}

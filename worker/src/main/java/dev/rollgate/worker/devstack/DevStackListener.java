@@ -1,0 +1,74 @@
+package dev.rollgate.worker.devstack;
+
+import dev.rollgate.worker.RequiredSettings;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.boot.context.event.ApplicationFailedEvent;
+import org.springframework.boot.context.event.ApplicationPreparedEvent;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.Profiles;
+
+/**
+ * Starts the dev stack before any bean needs a server, and stops it last when the context closes.
+ * With the {@code prod} profile nothing embedded starts, and a missing required setting stops
+ * start-up with one line naming it. Registered in {@code META-INF/spring.factories}.
+ */
+public class DevStackListener implements ApplicationListener<ApplicationEvent> {
+  static final String PROPERTY_SOURCE = "rollgateDevStack";
+
+  private DevStack stack;
+
+  @Override
+  public void onApplicationEvent(ApplicationEvent event) {
+    if (event instanceof ApplicationEnvironmentPreparedEvent prepared) {
+      environmentPrepared(prepared.getEnvironment());
+    } else if (event instanceof ApplicationPreparedEvent prepared && stack != null) {
+      // registered before every other bean, so destroyed last, after the Temporal workers stop
+      if (prepared.getApplicationContext() instanceof GenericApplicationContext context) {
+        DevStack started = stack;
+        context.registerBean("rollgateDevStack", DevStack.class, () -> started);
+      }
+    } else if (event instanceof ApplicationFailedEvent && stack != null) {
+      stack.close();
+    }
+  }
+
+  private void environmentPrepared(ConfigurableEnvironment env) {
+    boolean production = env.acceptsProfiles(Profiles.of("prod"));
+    boolean enabled = env.getProperty("rollgate.dev.enabled", Boolean.class, !production);
+    if (!enabled) {
+      Optional<String> missing = RequiredSettings.firstMissing(env);
+      if (missing.isPresent()) {
+        System.err.println(missing.get());
+        System.exit(2);
+      }
+      return;
+    }
+    DevStack.Settings settings =
+        new DevStack.Settings(
+            Path.of(env.getProperty("rollgate.dev.state-dir", ".rollgate")),
+            env.getProperty("rollgate.dev.temporal-cli", ""),
+            env.getProperty("rollgate.dev.temporal-port", Integer.class, 7233),
+            env.getProperty("rollgate.dev.temporal-ui-port", Integer.class, 8233),
+            env.getProperty("rollgate.dev.postgres-port", Integer.class, 54329),
+            env.getProperty("rollgate.dev.redis-port", Integer.class, 63790),
+            env.getProperty("rollgate.dev.s3-port", Integer.class, 18333));
+    try {
+      stack = DevStack.start(settings);
+    } catch (DevStack.DevStackException e) {
+      System.err.println("rollgate: " + e.getMessage());
+      System.exit(1);
+    }
+    java.util.Map<String, Object> endpoints = new java.util.LinkedHashMap<>(stack.properties());
+    if (env.getProperty("rollgate.prometheus.url", "").isBlank()) {
+      // the dev stack has no Prometheus of its own; a local one is the usual companion
+      endpoints.put("rollgate.prometheus.url", "http://127.0.0.1:9090");
+    }
+    env.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE, endpoints));
+  }
+}

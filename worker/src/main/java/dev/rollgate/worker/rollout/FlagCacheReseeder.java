@@ -1,0 +1,36 @@
+package dev.rollgate.worker.rollout;
+
+import dev.rollgate.activities.rollout.FlagPublisher;
+import dev.rollgate.activities.rollout.FlagStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps Redis's flag snapshot complete: PostgreSQL is the source of truth, and a restarted Redis
+ * comes back empty. Runs at start and every minute; only versions Redis lacks are written.
+ */
+@Component
+class FlagCacheReseeder {
+  private static final Logger log = LoggerFactory.getLogger(FlagCacheReseeder.class);
+  private final FlagStore store;
+  private final FlagPublisher publisher;
+
+  FlagCacheReseeder(FlagStore store, FlagPublisher publisher) {
+    this.store = store;
+    this.publisher = publisher;
+  }
+
+  @Scheduled(initialDelay = 0, fixedDelayString = "${rollgate.flags.reseed-interval:60s}")
+  void reseed() {
+    try {
+      int written = publisher.reseed(store.list());
+      if (written > 0) {
+        log.info("reseeded {} flag(s) into Redis from PostgreSQL", written);
+      }
+    } catch (RuntimeException e) {
+      log.warn("flag reseed failed (will retry): {}", e.getMessage());
+    }
+  }
+}
