@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Rollgate's own settings ({@code rollgate.*}); Temporal's live under {@code spring.temporal.*}
- * and PostgreSQL's under {@code spring.datasource.*}. See the README's configuration reference.
+ * Rollgate's own settings ({@code rollgate.*}); Temporal's live under {@code spring.temporal.*} and
+ * PostgreSQL's under {@code spring.datasource.*}. See the README's configuration reference.
  */
 @ConfigurationProperties("rollgate")
 public record RollgateProperties(Redis redis, S3 s3, Prometheus prometheus, Dev dev) {
@@ -15,7 +15,8 @@ public record RollgateProperties(Redis redis, S3 s3, Prometheus prometheus, Dev 
   public record Redis(String url) {}
 
   /** Object storage for backups. */
-  public record S3(URI endpoint, String region, String bucket, String accessKey, String secretKey) {}
+  public record S3(
+      URI endpoint, String region, String bucket, String accessKey, String secretKey) {}
 
   /** Prometheus answering guardrail queries. */
   public record Prometheus(URI url) {}

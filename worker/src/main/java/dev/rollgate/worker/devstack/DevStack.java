@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
 
 /**
- * The local dev stack: real servers on loopback with all state under one folder. Temporal is a
- * real {@code temporal server start-dev} when the CLI is installed, else the in-process Java test
- * server (in memory, no Schedules or visibility queries).
+ * The local dev stack: real servers on loopback with all state under one folder. Temporal is a real
+ * {@code temporal server start-dev} when the CLI is installed, else the in-process Java test server
+ * (in memory, no Schedules or visibility queries).
  */
 public final class DevStack implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DevStack.class);
@@ -193,12 +193,16 @@ public final class DevStack implements AutoCloseable {
       SEARCH_ATTRIBUTES.forEach(
           (name, type) -> {
             command.add("--search-attribute");
-            command.add(name + "=" + (type == IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE ? "Double" : "Keyword"));
+            command.add(
+                name
+                    + "="
+                    + (type == IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE ? "Double" : "Keyword"));
           });
       Process process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("temporal.log").toFile()))
+              .redirectOutput(
+                  ProcessBuilder.Redirect.appendTo(state.resolve("temporal.log").toFile()))
               .start();
       started.add(
           () -> {
@@ -208,7 +212,8 @@ public final class DevStack implements AutoCloseable {
             }
           });
       waitForPort(port, Duration.ofSeconds(30), process);
-      temporalMode = "temporal server start-dev on " + target + ", Web UI http://" + HOST + ":" + uiPort;
+      temporalMode =
+          "temporal server start-dev on " + target + ", Web UI http://" + HOST + ":" + uiPort;
       properties.put("rollgate.dev.temporal-ui", "http://" + HOST + ":" + uiPort);
       log.info(
           "Temporal: real dev server ({}) on {} with state in {}; Web UI http://{}:{}",

@@ -1,0 +1,67 @@
+package dev.rollgate.benchmarks;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import redis.embedded.RedisServer;
+
+/**
+ * Embedded servers for the benchmarks, bound to 127.0.0.1. They unpack their binaries under {@code
+ * java.io.tmpdir}; the documented commands point it at {@code benchmarks/target/tmp}.
+ */
+final class LocalServers {
+
+  private LocalServers() {}
+
+  /** {@code java.io.tmpdir}, created if missing (embedded servers fail on a missing one). */
+  static Path tempDirectory() {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
+    try {
+      Files.createDirectories(tmp);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return tmp;
+  }
+
+  /** A TCP port that was free on 127.0.0.1 a moment ago. */
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** An embedded Redis without persistence on 127.0.0.1:{@code port}, started. */
+  static RedisServer startRedis(int port) throws IOException {
+    tempDirectory();
+    RedisServer server =
+        RedisServer.newRedisServer()
+            .port(port)
+            .bind("127.0.0.1")
+            .setting("save \"\"")
+            .setting("appendonly no")
+            .build();
+    server.start();
+    return server;
+  }
+
+  /**
+   * An embedded PostgreSQL, started. It keeps PostgreSQL's default {@code listen_addresses =
+   * localhost} (loopback only). Note that zonky starts it with {@code fsync} and {@code
+   * synchronous_commit} off, so a commit does not wait for a disk flush.
+   */
+  static EmbeddedPostgres startPostgres() throws IOException {
+    Path tmp = tempDirectory();
+    Path work = Files.createDirectories(tmp.resolve("embedded-pg"));
+    return EmbeddedPostgres.builder()
+        .setOverrideWorkingDirectory(work.toFile())
+        .start();
+  }
+}

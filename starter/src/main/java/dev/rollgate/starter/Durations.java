@@ -1,0 +1,55 @@
+package dev.rollgate.starter;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d} (and ISO-8601 {@code PT1H}). */
+public final class Durations {
+  private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  private Durations() {}
+
+  public static Duration parse(String option, String text) {
+    if (text == null || text.isBlank()) {
+      throw new CliException(option + " needs a duration such as 30m, 24h or 7d", 2);
+    }
+    Matcher m = SIMPLE.matcher(text.trim());
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    }
+    try {
+      return Duration.parse(text.trim());
+    } catch (DateTimeParseException e) {
+      throw new CliException(
+          option + " '" + text + "' is not a duration (use e.g. 90s, 30m, 24h, 7d)", 2);
+    }
+  }
+
+  /** Human form: 1d 2h, 5h 30m, 45s. */
+  public static String format(Duration d) {
+    long s = Math.max(0, d.toSeconds());
+    long days = s / 86_400;
+    long hours = (s % 86_400) / 3_600;
+    long minutes = (s % 3_600) / 60;
+    long seconds = s % 60;
+    if (days > 0) {
+      return days + "d" + (hours > 0 ? " " + hours + "h" : "");
+    }
+    if (hours > 0) {
+      return hours + "h" + (minutes > 0 ? " " + minutes + "m" : "");
+    }
+    if (minutes > 0) {
+      return minutes + "m" + (seconds > 0 ? " " + seconds + "s" : "");
+    }
+    return seconds + "s";
+  }
+}

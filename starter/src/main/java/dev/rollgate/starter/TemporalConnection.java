@@ -1,0 +1,85 @@
+package dev.rollgate.starter;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** A checked connection to Temporal: reachable within seconds and the namespace exists. */
+public final class TemporalConnection implements AutoCloseable {
+  static final Duration RPC_TIMEOUT = Duration.ofSeconds(5);
+
+  public final ConnectionOptions options;
+  public final WorkflowServiceStubs service;
+  public final WorkflowClient client;
+  public final GetSystemInfoResponse systemInfo;
+
+  private TemporalConnection(
+      ConnectionOptions options,
+      WorkflowServiceStubs service,
+      WorkflowClient client,
+      GetSystemInfoResponse info) {
+    this.options = options;
+    this.service = service;
+    this.client = client;
+    this.systemInfo = info;
+  }
+
+  public static TemporalConnection open(ConnectionOptions options) {
+    WorkflowServiceStubsOptions.Builder builder =
+        WorkflowServiceStubsOptions.newBuilder()
+            .setTarget(options.address)
+            .setRpcTimeout(RPC_TIMEOUT)
+            .setRpcQueryTimeout(RPC_TIMEOUT)
+            .setRpcLongPollTimeout(Duration.ofSeconds(70));
+    if (options.apiKey != null && !options.apiKey.isBlank()) {
+      String key = options.apiKey;
+      builder.setEnableHttps(true).addApiKey(() -> key);
+    }
+    WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(builder.build());
+    try {
+      GetSystemInfoResponse info =
+          blocking(service).getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+      blocking(service)
+          .describeNamespace(
+              DescribeNamespaceRequest.newBuilder().setNamespace(options.namespace).build());
+      WorkflowClient client =
+          WorkflowClient.newInstance(
+              service, WorkflowClientOptions.newBuilder().setNamespace(options.namespace).build());
+      return new TemporalConnection(options, service, client, info);
+    } catch (StatusRuntimeException e) {
+      service.shutdownNow();
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        throw new CliException(
+            "namespace '" + options.namespace + "' does not exist on " + options.address);
+      }
+      throw new CliException(
+          "cannot reach Temporal at "
+              + options.address
+              + " ("
+              + e.getStatus().getCode()
+              + "); is the worker's dev stack or your cluster running? (--address)");
+    }
+  }
+
+  public WorkflowServiceGrpc.WorkflowServiceBlockingStub blocking() {
+    return blocking(service);
+  }
+
+  static WorkflowServiceGrpc.WorkflowServiceBlockingStub blocking(WorkflowServiceStubs service) {
+    return service.blockingStub().withDeadlineAfter(RPC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    service.shutdownNow();
+  }
+}

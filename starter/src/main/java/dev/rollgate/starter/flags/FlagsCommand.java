@@ -1,0 +1,261 @@
+package dev.rollgate.starter.flags;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollgate.starter.ActorOptions;
+import dev.rollgate.starter.CliException;
+import dev.rollgate.starter.ConnectionOptions;
+import dev.rollgate.starter.Output;
+import dev.rollgate.starter.RollgateCli;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "flags",
+    description = "Feature flags: list, get, set, eval (through the worker's API).",
+    mixinStandardHelpOptions = true,
+    subcommands = {
+      FlagsCommand.ListFlags.class,
+      FlagsCommand.Get.class,
+      FlagsCommand.Set.class,
+      FlagsCommand.Eval.class,
+      CommandLine.HelpCommand.class
+    })
+public class FlagsCommand {
+
+  abstract static class Base implements Callable<Integer> {
+    @Mixin ConnectionOptions connection;
+    @Spec CommandSpec spec;
+
+    WorkerApi api() {
+      return new WorkerApi(connection.workerUrl);
+    }
+
+    PrintWriter out() {
+      return RollgateCli.out(spec);
+    }
+
+    void printFlag(JsonNode f) {
+      if (connection.output == Output.json) {
+        RollgateCli.printJson(spec, f);
+        return;
+      }
+      out()
+          .printf(
+              "Flag       %s (version %d)%n", f.path("name").asText(), f.path("version").asLong());
+      out().printf("State      %s%n", state(f));
+      out().printf("Rollout    %s %%%n", percent(f));
+      if (!f.path("allowUsers").isEmpty()) {
+        out().printf("Allow      %s%n", join(f.path("allowUsers")));
+      }
+      if (!f.path("denyUsers").isEmpty()) {
+        out().printf("Deny       %s%n", join(f.path("denyUsers")));
+      }
+      for (JsonNode rule : f.path("rules")) {
+        List<String> conditions = new ArrayList<>();
+        for (JsonNode c : rule.path("conditions")) {
+          conditions.add(
+              c.path("attribute").asText()
+                  + " "
+                  + c.path("op").asText().toLowerCase()
+                  + " "
+                  + join(c.path("values")));
+        }
+        out().printf("Rule       %s%n", String.join("; ", conditions));
+      }
+      out().printf("Updated    by %s%n", f.path("updatedBy").asText());
+    }
+
+    static String state(JsonNode f) {
+      if (f.path("killed").asBoolean()) {
+        return "KILLED (off for everyone)";
+      }
+      return f.path("enabled").asBoolean() ? "enabled" : "disabled";
+    }
+
+    static String percent(JsonNode f) {
+      return dev.rollgate.starter.rollout.RolloutPrinter.pct(
+          f.path("rolloutBasisPoints").asInt() / 100.0);
+    }
+
+    static String join(JsonNode array) {
+      List<String> items = new ArrayList<>();
+      array.forEach(n -> items.add(n.asText()));
+      return String.join(",", items);
+    }
+  }
+
+  @Command(name = "list", description = "List every flag.")
+  static class ListFlags extends Base {
+    @Override
+    public Integer call() {
+      JsonNode flags = api().get("");
+      if (connection.output == Output.json) {
+        RollgateCli.printJson(spec, flags);
+        return 0;
+      }
+      if (flags.isEmpty()) {
+        out().println("no flags yet (create one: rollgate flags set NAME --percent 0)");
+        return 0;
+      }
+      String format = "%-32s  %7s  %9s  %-26s  %s%n";
+      out().printf(format, "FLAG", "VERSION", "ROLLOUT", "STATE", "UPDATED BY");
+      for (JsonNode f : flags) {
+        out()
+            .printf(
+                format,
+                f.path("name").asText(),
+                f.path("version").asLong(),
+                percent(f) + " %",
+                state(f),
+                f.path("updatedBy").asText());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "get", description = "Show one flag.")
+  static class Get extends Base {
+    @Parameters(index = "0", paramLabel = "FLAG")
+    String flag;
+
+    @Override
+    public Integer call() {
+      printFlag(api().get("/" + WorkerApi.segment(flag)));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "set",
+      description = {
+        "Create or change a flag (a new version; audited; pushed to every client).",
+        "  rollgate flags set new_checkout --percent 0 --rule 'country in DE,FR; plan eq pro'"
+      })
+  static class Set extends Base {
+    @Mixin ActorOptions actor;
+
+    @Parameters(index = "0", paramLabel = "FLAG")
+    String flag;
+
+    @Option(names = "--percent", description = "rollout percentage 0-100 (0.01 steps)")
+    Double percent;
+
+    @Option(names = "--enabled", arity = "1", description = "true or false")
+    Boolean enabled;
+
+    @Option(
+        names = "--killed",
+        arity = "1",
+        description = "kill switch: true turns the flag off for everyone")
+    Boolean killed;
+
+    @Option(names = "--allow", split = ",", description = "users always on")
+    List<String> allow;
+
+    @Option(names = "--deny", split = ",", description = "users always off")
+    List<String> deny;
+
+    @Option(
+        names = "--rule",
+        description =
+            "'ATTR OP VALUES; ATTR OP VALUES' (AND); repeat for OR. OP: eq neq in not_in gt gte lt lte semver_eq semver_gt semver_gte semver_lt semver_lte")
+    List<String> rules;
+
+    @Option(names = "--clear-rules", description = "remove every rule")
+    boolean clearRules;
+
+    @Option(names = "--reason", description = "why, for the audit log")
+    String reason;
+
+    @Override
+    public Integer call() {
+      if (percent != null && !(percent >= 0 && percent <= 100)) {
+        throw new CliException(
+            "--percent " + percent + " is outside 0-100", RollgateCli.EXIT_USAGE);
+      }
+      ObjectNode body = RollgateCli.JSON.createObjectNode();
+      body.put("by", actor.by());
+      if (reason != null) {
+        body.put("reason", reason);
+      }
+      if (percent != null) {
+        body.put("percent", percent);
+      }
+      if (enabled != null) {
+        body.put("enabled", enabled);
+      }
+      if (killed != null) {
+        body.put("killed", killed);
+      }
+      if (allow != null) {
+        body.set("allowUsers", array(allow));
+      }
+      if (deny != null) {
+        body.set("denyUsers", array(deny));
+      }
+      if (rules != null || clearRules) {
+        body.set("rules", array(rules == null ? List.of() : rules));
+      }
+      printFlag(api().put("/" + WorkerApi.segment(flag), body));
+      return 0;
+    }
+
+    private static ArrayNode array(List<String> values) {
+      ArrayNode a = RollgateCli.JSON.createArrayNode();
+      values.forEach(a::add);
+      return a;
+    }
+  }
+
+  @Command(name = "eval", description = "Evaluate a flag for a user, as flags-client would.")
+  static class Eval extends Base {
+    @Parameters(index = "0", paramLabel = "FLAG")
+    String flag;
+
+    @Option(names = "--user", required = true, description = "the user id")
+    String user;
+
+    @Option(names = "--attr", description = "attribute k=v, repeatable")
+    List<String> attrs = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      ObjectNode body = RollgateCli.JSON.createObjectNode();
+      body.put("user", user);
+      ObjectNode attributes = body.putObject("attributes");
+      for (String a : attrs) {
+        int eq = a.indexOf('=');
+        if (eq <= 0) {
+          throw new CliException("--attr '" + a + "' must be KEY=VALUE", RollgateCli.EXIT_USAGE);
+        }
+        attributes.put(a.substring(0, eq), a.substring(eq + 1));
+      }
+      JsonNode result = api().post("/" + WorkerApi.segment(flag) + "/evaluate", body);
+      if (connection.output == Output.json) {
+        RollgateCli.printJson(spec, result);
+      } else {
+        out()
+            .printf(
+                "%s for %s: %s (version %d, rollout %s %%, bucket %s of 10000)%n",
+                flag,
+                user,
+                result.path("enabled").asBoolean() ? "ON" : "OFF",
+                result.path("version").asLong(),
+                result.path("rolloutPercent").asText(),
+                result.path("bucket").asText("-"));
+      }
+      return 0;
+    }
+  }
+}

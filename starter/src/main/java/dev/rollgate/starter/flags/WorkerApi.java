@@ -1,0 +1,75 @@
+package dev.rollgate.starter.flags;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollgate.starter.CliException;
+import dev.rollgate.starter.RollgateCli;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The worker's flag API ({@code /api/flags}); errors come back as one sentence. */
+final class WorkerApi {
+  private final String baseUrl;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+  WorkerApi(String baseUrl) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+  }
+
+  JsonNode get(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET());
+  }
+
+  JsonNode put(String path, JsonNode body) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
+  }
+
+  JsonNode post(String path, JsonNode body) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+  }
+
+  static String segment(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private URI uri(String path) {
+    return URI.create(baseUrl + "/api/flags" + path);
+  }
+
+  private JsonNode send(HttpRequest.Builder request) {
+    HttpResponse<String> response;
+    try {
+      response =
+          http.send(
+              request.timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new CliException("cannot reach the Rollgate worker at " + baseUrl + " (--worker-url)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted");
+    }
+    JsonNode body;
+    try {
+      body = RollgateCli.JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new CliException("the worker answered HTTP " + response.statusCode() + " without JSON");
+    }
+    if (response.statusCode() >= 400) {
+      throw new CliException(body.path("error").asText("HTTP " + response.statusCode()));
+    }
+    return body;
+  }
+}
