@@ -54,7 +54,8 @@ import redis.embedded.RedisServer;
  *       (what applications call: the snapshot plus a {@code LongAdder} counter), loaded from an
  *       embedded Redis on 127.0.0.1 that is idle while measuring;
  *   <li>{@link #unleash}: Unleash Java SDK 12 ({@code DefaultUnleash}, Yggdrasil engine),
- *       bootstrapped from a JSON payload, with polling, metrics and registration replaced by no-ops;
+ *       bootstrapped from a JSON payload, with polling, metrics and registration replaced by
+ *       no-ops;
  *   <li>{@link #launchDarkly}: LaunchDarkly Java server SDK 7 ({@code LDClient}) fed by its file
  *       data source (LaunchDarkly's documented way to run without a connection), events and
  *       diagnostics off.
@@ -62,8 +63,8 @@ import redis.embedded.RedisServer;
  *
  * <p>Each invocation evaluates the flag for the next of {@value #POOL} users, whose contexts are
  * built in {@link #setUp()} in each SDK's own type, so only evaluation is measured. The setup also
- * checks that the three SDKs make equivalent decisions (see {@link #verifyEquivalence()}) and
- * fails the run otherwise.
+ * checks that the three SDKs make equivalent decisions (see {@link #verifyEquivalence()}) and fails
+ * the run otherwise.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -327,6 +328,7 @@ public class EvaluationBenchmark {
 
     @Setup(Level.Trial)
     public void start() throws IOException {
+      LocalServers.quietLettuceLogging();
       int port = LocalServers.freePort();
       redis = LocalServers.startRedis(port);
       String uri = "redis://127.0.0.1:" + port;

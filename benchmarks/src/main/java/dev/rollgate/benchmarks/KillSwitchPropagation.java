@@ -24,8 +24,8 @@ import org.jooq.impl.DSL;
 import redis.embedded.RedisServer;
 
 /**
- * How long the kill switch takes to reach every application: the time from the start of the write
- * a rollout's abort performs ({@link FlagStore#apply} with {@code killed = true}, then {@link
+ * How long the kill switch takes to reach every application: the time from the start of the write a
+ * rollout's abort performs ({@link FlagStore#apply} with {@code killed = true}, then {@link
  * FlagPublisher#publish}) until every one of N {@link FlagsClient}s evaluates the flag as off.
  *
  * <p>Everything runs in this JVM against an embedded PostgreSQL (Rollgate's Flyway schema) and an
@@ -54,6 +54,7 @@ public final class KillSwitchPropagation {
     int trials = intOption(args, "trials", 200);
     int warmup = intOption(args, "warmup", 20);
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(intOption(args, "timeout-ms", 5_000));
+    LocalServers.quietLettuceLogging();
     if (clientCount < 1 || trials < 1 || warmup < 0 || timeoutNanos <= 0) {
       throw new IllegalArgumentException("clients, trials, timeout-ms must be > 0, warmup >= 0");
     }
@@ -180,9 +181,9 @@ public final class KillSwitchPropagation {
           TimeUnit.NANOSECONDS.toMillis(timeoutNanos),
           reviveTimeouts);
       System.out.println(
-          "| measure                                   |   N   |  p50  |  p90  |  p99  |  max  |");
+          "| measure                                     |   N   |  p50  |  p90  |  p99  |  max  |");
       System.out.println(
-          "|-------------------------------------------|------:|------:|------:|------:|------:|");
+          "|---------------------------------------------|------:|------:|------:|------:|------:|");
       total.print("total: t0 -> last client off");
       write.print("write: PostgreSQL tx (FlagStore.apply)");
       publish.print("publish: Redis HSET+PUBLISH (FlagPublisher)");
@@ -316,12 +317,13 @@ public final class KillSwitchPropagation {
 
     void print(String label) {
       if (size == 0) {
-        System.out.printf(Locale.ROOT, "| %-41s | %5d |   -   |   -   |   -   |   -   |%n", label, 0);
+        System.out.printf(
+            Locale.ROOT, "| %-43s | %5d |   -   |   -   |   -   |   -   |%n", label, 0);
         return;
       }
       System.out.printf(
           Locale.ROOT,
-          "| %-41s | %5d | %5.2f | %5.2f | %5.2f | %5.2f |%n",
+          "| %-43s | %5d | %5.2f | %5.2f | %5.2f | %5.2f |%n",
           label,
           size,
           percentileMillis(0.50),

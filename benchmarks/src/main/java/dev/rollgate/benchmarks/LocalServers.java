@@ -7,6 +7,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import redis.embedded.RedisServer;
 
 /**
@@ -15,7 +17,18 @@ import redis.embedded.RedisServer;
  */
 final class LocalServers {
 
+  /**
+   * Netty (and so lettuce) logs through java.util.logging when SLF4J is bound to its no-op logger;
+   * each {@code FlagsClient} would print an INFO line. Held here so the setting is not collected.
+   */
+  private static final Logger LETTUCE_LOG = Logger.getLogger("io.lettuce.core");
+
   private LocalServers() {}
+
+  /** Only warnings from lettuce. */
+  static void quietLettuceLogging() {
+    LETTUCE_LOG.setLevel(Level.WARNING);
+  }
 
   /** {@code java.io.tmpdir}, created if missing (embedded servers fail on a missing one). */
   static Path tempDirectory() {
@@ -60,8 +73,6 @@ final class LocalServers {
   static EmbeddedPostgres startPostgres() throws IOException {
     Path tmp = tempDirectory();
     Path work = Files.createDirectories(tmp.resolve("embedded-pg"));
-    return EmbeddedPostgres.builder()
-        .setOverrideWorkingDirectory(work.toFile())
-        .start();
+    return EmbeddedPostgres.builder().setOverrideWorkingDirectory(work.toFile()).start();
   }
 }

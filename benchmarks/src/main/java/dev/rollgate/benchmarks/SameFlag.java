@@ -60,8 +60,7 @@ final class SameFlag {
         .withRules(
             List.of(
                 Rule.of(
-                    Condition.of(
-                        "country", Operator.IN, COUNTRIES_IN.toArray(String[]::new)),
+                    Condition.of("country", Operator.IN, COUNTRIES_IN.toArray(String[]::new)),
                     Condition.of("plan", Operator.EQ, PLAN))));
   }
 

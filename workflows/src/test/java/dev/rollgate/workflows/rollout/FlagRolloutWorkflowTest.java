@@ -8,6 +8,9 @@ import dev.rollgate.workflows.gate.ApprovalPolicy;
 import dev.rollgate.workflows.gate.Comparison;
 import dev.rollgate.workflows.gate.Guardrail;
 import dev.rollgate.workflows.gate.OperatorCommand;
+import dev.rollgate.workflows.testing.InMemoryFlags;
+import dev.rollgate.workflows.testing.RecordingAudit;
+import dev.rollgate.workflows.testing.ScriptedGuardrails;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -133,7 +136,8 @@ class FlagRolloutWorkflowTest {
     RolloutStatus paused = wf.status();
     assertThat(paused.phase()).isEqualTo(RolloutPhase.PAUSED);
     assertThat(paused.gate().holdRemainingMillis())
-        .isBetween(Duration.ofHours(6).toMillis() - 60_000, Duration.ofHours(6).toMillis() + 60_000);
+        .isBetween(
+            Duration.ofHours(6).toMillis() - 60_000, Duration.ofHours(6).toMillis() + 60_000);
 
     env.sleep(Duration.ofDays(2));
     assertThat(flags.get(FLAG).percent()).isEqualTo(5.0);

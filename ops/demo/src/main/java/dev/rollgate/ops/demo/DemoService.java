@@ -60,6 +60,10 @@ public final class DemoService implements AutoCloseable {
     defaultProperty("org.slf4j.simpleLogger.showDateTime", "true");
     defaultProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     defaultProperty("org.slf4j.simpleLogger.log.io.lettuce", "warn");
+    // while Redis is down lettuce warns on every reconnect attempt; the flags client already logs
+    // the outage once and counts it in rollgate_flags_refresh_failures_total
+    defaultProperty(
+        "org.slf4j.simpleLogger.log.io.lettuce.core.protocol.ConnectionWatchdog", "error");
     defaultProperty("org.slf4j.simpleLogger.log.io.netty", "warn");
     defaultProperty("org.slf4j.simpleLogger.log.reactor", "warn");
   }
@@ -129,7 +133,7 @@ public final class DemoService implements AutoCloseable {
   DemoService start() throws IOException {
     flags.start();
     server = HttpServer.create(new InetSocketAddress(options.bind(), options.port()), 64);
-    httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    httpExecutor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("demo-http-", 0).factory());
     server.setExecutor(httpExecutor);
     server.createContext("/", this::handle);
     server.start();

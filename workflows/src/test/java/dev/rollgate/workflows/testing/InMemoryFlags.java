@@ -1,6 +1,9 @@
-package dev.rollgate.workflows.rollout;
+package dev.rollgate.workflows.testing;
 
 import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.rollout.FlagActivities;
+import dev.rollgate.workflows.rollout.FlagChange;
+import dev.rollgate.workflows.rollout.FlagState;
 import io.temporal.activity.Activity;
 import java.util.List;
 import java.util.Map;
@@ -9,15 +12,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 /** A flag store double for workflow tests: idempotent like the real one, and it keeps a log. */
-final class InMemoryFlags implements FlagActivities {
-  record Applied(double percent, boolean kill, long atMillis, String key, int attempt) {}
+public final class InMemoryFlags implements FlagActivities {
+  public record Applied(double percent, boolean kill, long atMillis, String key, int attempt) {}
 
   private final Map<String, FlagState> flags = new ConcurrentHashMap<>();
   private final Map<String, FlagState> byKey = new ConcurrentHashMap<>();
-  final List<Applied> applied = new CopyOnWriteArrayList<>();
+  public final List<Applied> applied = new CopyOnWriteArrayList<>();
   private final LongSupplier clock;
 
-  InMemoryFlags(LongSupplier clock, String... existing) {
+  public InMemoryFlags(LongSupplier clock, String... existing) {
     this.clock = clock;
     for (String name : existing) {
       flags.put(name, new FlagState(name, 1, 0, true, false));
@@ -57,7 +60,7 @@ final class InMemoryFlags implements FlagActivities {
     return next;
   }
 
-  FlagState get(String flag) {
+  public FlagState get(String flag) {
     return flags.get(flag);
   }
 }

@@ -1,4 +1,4 @@
-package dev.rollgate.workflows.rollout;
+package dev.rollgate.workflows.testing;
 
 import dev.rollgate.workflows.gate.Guardrail;
 import dev.rollgate.workflows.gate.GuardrailActivities;
@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Guardrail readings chosen by the test: a fixed value per guardrail, or no data. */
-final class ScriptedGuardrails implements GuardrailActivities {
-  final AtomicReference<Double> value = new AtomicReference<>(0.001);
-  final AtomicInteger checks = new AtomicInteger();
+public final class ScriptedGuardrails implements GuardrailActivities {
+  public final AtomicReference<Double> value = new AtomicReference<>(0.001);
+  public final AtomicInteger checks = new AtomicInteger();
 
   @Override
   public List<GuardrailReading> check(List<Guardrail> guardrails) {

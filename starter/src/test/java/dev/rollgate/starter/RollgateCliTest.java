@@ -1,0 +1,330 @@
+package dev.rollgate.starter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollgate.workflows.TaskQueues;
+import dev.rollgate.workflows.rollout.FlagRolloutWorkflowImpl;
+import dev.rollgate.workflows.testing.InMemoryFlags;
+import dev.rollgate.workflows.testing.RecordingAudit;
+import dev.rollgate.workflows.testing.ScriptedGuardrails;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.testserver.TestServer;
+import io.temporal.worker.WorkerFactory;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CLI against a real Temporal frontend (the Java test server, port-bound) and a worker running
+ * the real rollout workflow with activity doubles. Each test uses its own flag.
+ */
+class RollgateCliTest {
+  private static TestServer.PortBoundTestServer server;
+  private static WorkflowServiceStubs service;
+  private static WorkerFactory factory;
+  private static InMemoryFlags flags;
+  private static String address;
+
+  @BeforeAll
+  static void startTemporalAndWorker() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    server = TestServer.createPortBoundServer(port);
+    address = "127.0.0.1:" + port;
+    service =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+    OperatorServiceStubs operator =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder()
+                .setChannel(service.getRawChannel())
+                .validateAndBuildWithDefaults());
+    operator
+        .blockingStub()
+        .addSearchAttributes(
+            AddSearchAttributesRequest.newBuilder()
+                .setNamespace("default")
+                .putAllSearchAttributes(
+                    Map.of(
+                        "RollgateKind", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+                        "RollgateTarget", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+                        "RollgatePhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+                        "RollgateProgress", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE))
+                .build());
+    factory = WorkerFactory.newInstance(WorkflowClient.newInstance(service));
+    var worker = factory.newWorker(TaskQueues.ROLLGATE);
+    worker.registerWorkflowImplementationTypes(FlagRolloutWorkflowImpl.class);
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      names.add("flag" + i);
+    }
+    flags = new InMemoryFlags(System::currentTimeMillis, names.toArray(String[]::new));
+    worker.registerActivitiesImplementations(flags, new ScriptedGuardrails(), new RecordingAudit());
+    factory.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    factory.shutdownNow();
+    service.shutdownNow();
+    server.close();
+  }
+
+  record Result(int exit, String out, String err) {}
+
+  private static Result cli(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--address=" + address);
+    return run(all.toArray(String[]::new));
+  }
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = RollgateCli.run(new PrintWriter(out), new PrintWriter(err), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private static void assertOneLineError(Result r, int exit, String contains) {
+    assertThat(r.exit()).as(r.toString()).isEqualTo(exit);
+    assertThat(r.err()).contains(contains);
+    assertThat(r.err().strip().lines()).as("one line on stderr").hasSize(1);
+  }
+
+  @Test
+  void rolloutIsDrivenThroughPauseResumeApproveAndAbort() {
+    Result start =
+        cli(
+            "rollout",
+            "start",
+            "flag1",
+            "--steps",
+            "10,50,100",
+            "--hold",
+            "1s",
+            "--approve-at",
+            "50",
+            "--by",
+            "alice");
+    assertThat(start.exit()).as(start.toString()).isZero();
+    assertThat(start.out()).contains("started rollout/flag1", "3 steps");
+
+    assertThat(cli("rollout", "pause", "flag1", "--by", "bob", "--reason", "look").out())
+        .contains("paused");
+    assertThat(cli("rollout", "status", "flag1").out())
+        .contains("PAUSED", "Paused     by bob: look");
+    assertThat(cli("rollout", "resume", "flag1", "--by", "bob").exit()).isZero();
+
+    awaitPhase("flag1", "AWAITING_APPROVAL");
+    assertOneLineError(
+        cli("rollout", "approve", "flag1", "--by", "alice"), 1, "alice started this workflow");
+    assertThat(cli("rollout", "approve", "flag1", "--by", "bob").out()).contains("1 of 1");
+
+    Result abort = cli("rollout", "abort", "flag1", "--by", "carol", "--reason", "incident");
+    assertThat(abort.exit()).as(abort.toString()).isZero();
+    awaitPhase("flag1", "ABORTED");
+    assertThat(flags.get("flag1").killed()).isTrue();
+  }
+
+  @Test
+  void sameApproverTwiceIsRefused() {
+    cli(
+        "rollout",
+        "start",
+        "flag2",
+        "--steps",
+        "10,50",
+        "--hold",
+        "1s",
+        "--approve-at",
+        "50",
+        "--approvers",
+        "2",
+        "--by",
+        "alice");
+    awaitPhase("flag2", "AWAITING_APPROVAL");
+
+    assertThat(cli("approve", "rollout/flag2", "--by", "bob").exit()).isZero();
+    assertOneLineError(
+        cli("approve", "rollout/flag2", "--by", "bob"), 1, "bob has already approved");
+    cli("abort", "rollout/flag2", "--by", "bob", "--reason", "done");
+  }
+
+  @Test
+  void signalToFinishedWorkflowIsRefused() {
+    cli("rollout", "start", "flag3", "--steps", "100", "--hold", "1s", "--by", "alice");
+    awaitPhase("flag3", "COMPLETED");
+
+    assertOneLineError(
+        cli("pause", "rollout/flag3", "--by", "bob"), 1, "has already finished (COMPLETED)");
+  }
+
+  @Test
+  void secondStartOfTheSameFlagIsRefused() {
+    assertThat(
+            cli("rollout", "start", "flag4", "--steps", "5,100", "--hold", "1h", "--by", "a")
+                .exit())
+        .isZero();
+    assertOneLineError(
+        cli("rollout", "start", "flag4", "--steps", "5,100", "--hold", "1h", "--by", "a"),
+        1,
+        "already running");
+    cli("rollout", "abort", "flag4", "--by", "a", "--reason", "cleanup");
+  }
+
+  @Test
+  void listShowsRunningRolloutsWithPhaseAndProgress() {
+    cli("rollout", "start", "flag5", "--steps", "5,100", "--hold", "1h", "--by", "alice");
+
+    Result list = cli("list");
+    assertThat(list.out()).containsPattern("rollout/flag5\\s+rollout\\s+flag5\\s+HOLDING\\s+5 %");
+    Result json = cli("list", "--output", "json");
+    assertThat(json.out()).contains("\"workflowId\" : \"rollout/flag5\"");
+    cli("rollout", "abort", "flag5", "--by", "alice", "--reason", "cleanup");
+  }
+
+  @Test
+  void unknownWorkflowIdIsOneClearError() {
+    assertOneLineError(cli("describe", "rollout/nothing"), 1, "no workflow 'rollout/nothing'");
+    assertOneLineError(cli("pause", "rollout/nothing", "--by", "bob"), 1, "no workflow");
+  }
+
+  @Test
+  void unknownFlagFailsTheStartWithItsReason() {
+    assertOneLineError(
+        cli("rollout", "start", "ghost", "--steps", "5", "--hold", "1h", "--by", "alice"),
+        1,
+        "flag 'ghost' does not exist");
+  }
+
+  @Test
+  void badInputIsAUsageErrorAndStartsNothing() {
+    assertOneLineError(
+        cli("rollout", "start", "flag6", "--steps", "5,150", "--hold", "1h", "--by", "a"),
+        2,
+        "outside 0-100");
+    assertOneLineError(
+        cli("rollout", "start", "flag6", "--steps", "50,10", "--hold", "1h", "--by", "a"),
+        2,
+        "strictly increasing");
+    assertOneLineError(
+        cli("rollout", "start", "flag6", "--steps", "5,10", "--hold", "0s", "--by", "a"),
+        2,
+        "longer than zero");
+    assertOneLineError(
+        cli("rollout", "start", "flag6", "--steps", "5,10", "--hold", "-1h", "--by", "a"),
+        2,
+        "not a duration");
+    assertOneLineError(
+        cli(
+            "rollout", "start", "flag6", "--to", "100", "--over", "1d", "--every", "2d", "--by",
+            "a"),
+        2,
+        "longer than the ramp");
+    assertOneLineError(
+        cli("rollout", "start", "bad name", "--steps", "5", "--hold", "1h", "--by", "a"),
+        2,
+        "may contain only");
+    assertOneLineError(
+        cli("rollout", "start", "x".repeat(129), "--steps", "5", "--hold", "1h", "--by", "a"),
+        2,
+        "limit is 128");
+    assertOneLineError(
+        cli(
+            "rollout",
+            "start",
+            "flag6",
+            "--steps",
+            "5",
+            "--hold",
+            "1h",
+            "--by",
+            "a",
+            "--guardrail",
+            "errors: rate(x[5m])"),
+        2,
+        "no comparison");
+    assertOneLineError(cli("rollout", "start", "flag6", "--by", "a"), 2, "Missing required");
+    assertOneLineError(cli("abort", "rollout/flag6", "--by", "a"), 2, "--reason");
+    assertThat(cli("describe", "rollout/flag6").err()).contains("no workflow");
+  }
+
+  @Test
+  void temporalUnreachableAnswersWithinTenSeconds() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    long t0 = System.nanoTime();
+    Result r = run("list", "--address", "127.0.0.1:" + closed);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+
+    assertOneLineError(r, 1, "cannot reach Temporal at 127.0.0.1:" + closed);
+    assertThat(millis).isLessThan(10_000);
+  }
+
+  // A wrong namespace is checked against the real Temporal dev server in .ci/e2e: the Java test
+  // server accepts any namespace name.
+
+  @Test
+  void statusFailsWhenTheWorkerIsUnreachable() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Result r = cli("status", "--worker-url", "http://127.0.0.1:" + closed);
+    assertThat(r.out()).contains("reachable, namespace default");
+    assertOneLineError(r, 1, "is UNREACHABLE");
+  }
+
+  @Test
+  void rolloutStatusAsJsonIsMachineReadable() throws Exception {
+    cli("rollout", "start", "flag7", "--steps", "5,100", "--hold", "1h", "--by", "alice");
+    JsonNode status =
+        RollgateCli.JSON.readTree(cli("rollout", "status", "flag7", "-o", "json").out());
+    assertThat(status.path("phase").asText()).isEqualTo("HOLDING");
+    assertThat(status.path("currentPercent").asDouble()).isEqualTo(5.0);
+    assertThat(status.path("nextPercent").asDouble()).isEqualTo(100.0);
+    cli("rollout", "abort", "flag7", "--by", "alice", "--reason", "cleanup");
+  }
+
+  private static void awaitPhase(String flag, String phase) {
+    long deadline = System.currentTimeMillis() + 20_000;
+    String last = "";
+    while (System.currentTimeMillis() < deadline) {
+      Result r = cli("rollout", "status", flag, "-o", "json");
+      if (r.exit() == 0) {
+        try {
+          last = RollgateCli.JSON.readTree(r.out()).path("phase").asText();
+        } catch (java.io.IOException e) {
+          last = r.out();
+        }
+        if (last.equals(phase)) {
+          return;
+        }
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new AssertionError(flag + " never reached " + phase + " (last: " + last + ")");
+  }
+}
