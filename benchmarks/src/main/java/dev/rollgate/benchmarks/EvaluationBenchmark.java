@@ -70,7 +70,10 @@ import redis.embedded.RedisServer;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+// Unleash's engine is a native library loaded with System.load; say so to keep JDK 24+ quiet.
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Benchmark)
 public class EvaluationBenchmark {
 

@@ -3,6 +3,8 @@ package dev.rollgate.ops.demo;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.rollgate.flags.EvaluationContext;
+import dev.rollgate.flags.FlagCodec;
+import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagsClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -131,9 +133,11 @@ public final class DemoService implements AutoCloseable {
 
   /** Starts the flags client, the HTTP server and the load generator. */
   DemoService start() throws IOException {
+    warmUpCodec();
     flags.start();
     server = HttpServer.create(new InetSocketAddress(options.bind(), options.port()), 64);
-    httpExecutor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("demo-http-", 0).factory());
+    httpExecutor =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("demo-http-", 0).factory());
     server.setExecutor(httpExecutor);
     server.createContext("/", this::handle);
     server.start();
@@ -149,6 +153,18 @@ public final class DemoService implements AutoCloseable {
       load.scheduleAtFixedRate(this::loadTick, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
     }
     return this;
+  }
+
+  /**
+   * Decodes one flag up front: on a cold JVM the first Jackson decode takes a few hundred
+   * milliseconds, which would otherwise delay the first flag push.
+   */
+  private static void warmUpCodec() {
+    try {
+      FlagCodec.fromJson(FlagCodec.toJson(FlagDefinition.newFlag("warmup")));
+    } catch (RuntimeException e) {
+      log.debug("demo: codec warm-up failed: {}", e.toString());
+    }
   }
 
   /** The port actually bound (useful with {@code --port 0}). */
