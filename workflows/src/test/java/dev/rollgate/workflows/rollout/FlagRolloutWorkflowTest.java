@@ -153,6 +153,7 @@ class FlagRolloutWorkflowTest {
         .isBetween(
             Duration.ofHours(6).toMillis() - 60_000, Duration.ofHours(6).toMillis() + 60_000);
     assertThat(audit.actions()).contains("bob:pause", "bob:resume");
+    recordHistory(client, "pause-resume");
   }
 
   @Test
@@ -187,6 +188,7 @@ class FlagRolloutWorkflowTest {
     assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).phase())
         .isEqualTo(RolloutPhase.ABORTED);
     assertThat(flags.get(FLAG).killed()).isTrue();
+    recordHistory(client, "abort-while-paused");
   }
 
   @Test
@@ -223,6 +225,7 @@ class FlagRolloutWorkflowTest {
     assertThat(flags.get(FLAG).percent()).isEqualTo(0.0);
     assertThat(flags.applied).extracting(InMemoryFlags.Applied::percent).containsExactly(5.0, 0.0);
     assertThat(result.summary()).contains("errors");
+    recordHistory(client, "guardrail-rollback");
   }
 
   @Test
@@ -246,6 +249,7 @@ class FlagRolloutWorkflowTest {
     wf.resume(new OperatorCommand("bob", "fixed"));
     assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).finalPercent())
         .isEqualTo(50.0);
+    recordHistory(client, "guardrail-pause-resume");
   }
 
   @Test
@@ -290,6 +294,7 @@ class FlagRolloutWorkflowTest {
     assertThat(wf.status().gate().approvals())
         .extracting(a -> a.by())
         .containsExactly("bob", "dave");
+    recordHistory(client, "approvals");
   }
 
   @Test
@@ -309,6 +314,7 @@ class FlagRolloutWorkflowTest {
     assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).finalPercent())
         .isEqualTo(50.0);
     assertThat(audit.actions()).contains("bob:resume-refused", "bob:approve-refused");
+    recordHistory(client, "refused-signals");
   }
 
   @Test
@@ -369,6 +375,23 @@ class FlagRolloutWorkflowTest {
         .cause()
         .isInstanceOfSatisfying(
             ApplicationFailure.class, f -> assertThat(f.getType()).isEqualTo("NOT_FOUND"));
+  }
+
+  /**
+   * Writes the finished workflow's history to target/recorded-histories; copies of these files in
+   * src/test/resources/histories are replayed by {@link FlagRolloutReplayTest} so a change to the
+   * workflow code that breaks running workflows fails the build.
+   */
+  private static void recordHistory(WorkflowClient client, String name) {
+    try {
+      java.nio.file.Path dir = java.nio.file.Path.of("target", "recorded-histories");
+      java.nio.file.Files.createDirectories(dir);
+      java.nio.file.Files.writeString(
+          dir.resolve(name + ".json"),
+          client.fetchHistory(FlagRolloutWorkflow.workflowId(FLAG)).toJson(true));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static StartRolloutRequest withApprovals(
