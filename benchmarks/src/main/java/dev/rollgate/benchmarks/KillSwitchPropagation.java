@@ -181,9 +181,9 @@ public final class KillSwitchPropagation {
           TimeUnit.NANOSECONDS.toMillis(timeoutNanos),
           reviveTimeouts);
       System.out.println(
-          "| measure                                     |   N   |  p50  |  p90  |  p99  |  max  |");
+          "| measure                                     |   N   |   p50  |   p90  |   p99  |   max  |");
       System.out.println(
-          "|---------------------------------------------|------:|------:|------:|------:|------:|");
+          "|---------------------------------------------|------:|-------:|-------:|-------:|-------:|");
       total.print("total: t0 -> last client off");
       write.print("write: PostgreSQL tx (FlagStore.apply)");
       publish.print("publish: Redis HSET+PUBLISH (FlagPublisher)");
@@ -318,12 +318,12 @@ public final class KillSwitchPropagation {
     void print(String label) {
       if (size == 0) {
         System.out.printf(
-            Locale.ROOT, "| %-43s | %5d |   -   |   -   |   -   |   -   |%n", label, 0);
+            Locale.ROOT, "| %-43s | %5d |    -   |    -   |    -   |    -   |%n", label, 0);
         return;
       }
       System.out.printf(
           Locale.ROOT,
-          "| %-43s | %5d | %5.2f | %5.2f | %5.2f | %5.2f |%n",
+          "| %-43s | %5d | %6.2f | %6.2f | %6.2f | %6.2f |%n",
           label,
           size,
           percentileMillis(0.50),

@@ -23,7 +23,9 @@ public final class RolloutPrinter {
         bar(s.currentPercent()), pct(s.currentPercent()), s.stepsApplied(), s.totalSteps());
     if (s.nextPercent() != null && s.outcome() == null) {
       String when;
-      if (s.gate().paused()) {
+      if (s.gate().paused() && s.gate().holdRemainingMillis() == 0) {
+        when = "after resume";
+      } else if (s.gate().paused()) {
         when =
             "frozen while paused, "
                 + Durations.format(Duration.ofMillis(s.gate().holdRemainingMillis()))

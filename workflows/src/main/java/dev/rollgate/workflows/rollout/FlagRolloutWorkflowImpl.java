@@ -195,7 +195,7 @@ public class FlagRolloutWorkflowImpl extends GatedWorkflow implements FlagRollou
                 request.flag(),
                 step.percent(),
                 false,
-                Workflow.getInfo().getWorkflowId() + "/step-" + nextStep,
+                changeKey("step-" + nextStep),
                 OperatorGate.SYSTEM,
                 "rollout step " + (nextStep + 1) + " of " + request.plan().steps().size()));
     currentPercent = state.percent();
@@ -295,7 +295,7 @@ public class FlagRolloutWorkflowImpl extends GatedWorkflow implements FlagRollou
                   request.flag(),
                   0,
                   true,
-                  Workflow.getInfo().getWorkflowId() + "/kill",
+                  changeKey("kill"),
                   gate.abortedBy(),
                   "abort: " + gate.abortReason()));
     }
@@ -308,7 +308,7 @@ public class FlagRolloutWorkflowImpl extends GatedWorkflow implements FlagRollou
                 request.flag(),
                 0,
                 false,
-                Workflow.getInfo().getWorkflowId() + "/rollback",
+                changeKey("rollback"),
                 OperatorGate.SYSTEM,
                 "guardrail breach: " + describe(Verdict.FAIL, lastReadings)));
     currentPercent = state.percent();
@@ -333,6 +333,18 @@ public class FlagRolloutWorkflowImpl extends GatedWorkflow implements FlagRollou
         new RolloutProgress(
             nextStep, currentPercent, startedAtMillis, history, gate.status(), generation + 1);
     Workflow.continueAsNew(request.withCarried(progress));
+  }
+
+  /**
+   * Idempotency key of a flag change: the workflow id names the flag, the first run id tells this
+   * rollout from an earlier one of the same flag and stays the same across continue-as-new.
+   */
+  private static String changeKey(String step) {
+    return Workflow.getInfo().getWorkflowId()
+        + "/"
+        + Workflow.getInfo().getFirstExecutionRunId()
+        + "/"
+        + step;
   }
 
   private static boolean historyIsLarge() {

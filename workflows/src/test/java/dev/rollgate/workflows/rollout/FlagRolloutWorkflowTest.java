@@ -327,6 +327,20 @@ class FlagRolloutWorkflowTest {
   }
 
   @Test
+  void secondRolloutOfTheSameFlagAppliesItsOwnSteps(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    stub(client).run(request(steps(HOUR, 20, 50)));
+
+    RolloutResult again = stub(client).run(request(steps(HOUR, 10, 100)));
+
+    assertThat(again.finalPercent()).isEqualTo(100.0);
+    assertThat(flags.applied)
+        .extracting(InMemoryFlags.Applied::percent)
+        .containsExactly(20.0, 50.0, 10.0, 100.0);
+    assertThat(flags.get(FLAG).version()).isEqualTo(5);
+  }
+
+  @Test
   void invalidRequestFailsWithTypedNonRetryableFailure(TestWorkflowEnvironment env, Worker worker) {
     WorkflowClient client = start(env, worker);
     RolloutPlan decreasing =
