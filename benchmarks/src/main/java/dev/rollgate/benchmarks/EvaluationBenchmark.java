@@ -144,14 +144,6 @@ public class EvaluationBenchmark {
     return client.client.isEnabled(SameFlag.NAME, rollgateContexts[cursor.next()]);
   }
 
-  final java.util.concurrent.atomic.LongAdder adder = new java.util.concurrent.atomic.LongAdder();
-
-  @Benchmark
-  public boolean tmpSnapshotPlusAdder(Cursor cursor) {
-    adder.increment();
-    return snapshot.isEnabled(SameFlag.NAME, rollgateContexts[cursor.next()]);
-  }
-
   @Benchmark
   public boolean unleash(Cursor cursor) {
     return unleash.isEnabled(SameFlag.NAME, unleashContexts[cursor.next()]);

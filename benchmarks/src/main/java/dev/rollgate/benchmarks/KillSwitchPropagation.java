@@ -35,7 +35,7 @@ import redis.embedded.RedisServer;
  * trial's time limit passes, which counts as a timeout). The first {@code --warmup} trials are not
  * counted.
  *
- * <p>Options: {@code --clients=50 --trials=200 --warmup=20 --timeout-ms=5000}.
+ * <p>Options: {@code --clients=50 --trials=1000 --warmup=50 --timeout-ms=5000}.
  *
  * <p>Reported per trial: {@code write} = the PostgreSQL transaction (FlagStore.apply), {@code
  * publish} = the Redis HSET + PUBLISH script (FlagPublisher.publish), {@code fan-out} = from
@@ -51,8 +51,8 @@ public final class KillSwitchPropagation {
 
   public static void main(String[] args) throws Exception {
     int clientCount = intOption(args, "clients", 50);
-    int trials = intOption(args, "trials", 200);
-    int warmup = intOption(args, "warmup", 20);
+    int trials = intOption(args, "trials", 1_000);
+    int warmup = intOption(args, "warmup", 50);
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(intOption(args, "timeout-ms", 5_000));
     LocalServers.quietLettuceLogging();
     if (clientCount < 1 || trials < 1 || warmup < 0 || timeoutNanos <= 0) {

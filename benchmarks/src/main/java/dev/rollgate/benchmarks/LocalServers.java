@@ -73,6 +73,10 @@ final class LocalServers {
   static EmbeddedPostgres startPostgres() throws IOException {
     Path tmp = tempDirectory();
     Path work = Files.createDirectories(tmp.resolve("embedded-pg"));
-    return EmbeddedPostgres.builder().setOverrideWorkingDirectory(work.toFile()).start();
+    return EmbeddedPostgres.builder()
+        .setOverrideWorkingDirectory(work.toFile())
+        // its Unix socket (PostgreSQL's default: /tmp) goes next to the data as well
+        .setServerConfig("unix_socket_directories", work.toString())
+        .start();
   }
 }

@@ -20,6 +20,9 @@ public final class InMemoryFlags implements FlagActivities {
   public final List<Applied> applied = new CopyOnWriteArrayList<>();
   private final LongSupplier clock;
 
+  /** When set, each change is applied and then its first attempt fails, as after a crash. */
+  public volatile boolean failFirstAttemptAfterWriting;
+
   public InMemoryFlags(LongSupplier clock, String... existing) {
     this.clock = clock;
     for (String name : existing) {
@@ -57,6 +60,10 @@ public final class InMemoryFlags implements FlagActivities {
             clock.getAsLong(),
             change.idempotencyKey(),
             Activity.getExecutionContext().getInfo().getAttempt()));
+    if (failFirstAttemptAfterWriting
+        && Activity.getExecutionContext().getInfo().getAttempt() == 1) {
+      throw new IllegalStateException("worker died after the write");
+    }
     return next;
   }
 
