@@ -80,8 +80,8 @@ class WorkerConfiguration {
   // ---- activity beans, registered on the workers by name in application.yaml ----
 
   @Bean
-  AuditActivitiesImpl auditActivities(DSLContext db) {
-    return new AuditActivitiesImpl(db);
+  AuditActivitiesImpl auditActivities(DSLContext db, MeterRegistry metrics) {
+    return new AuditActivitiesImpl(db, metrics);
   }
 
   @Bean

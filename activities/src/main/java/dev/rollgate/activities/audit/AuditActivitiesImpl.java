@@ -7,6 +7,7 @@ import static org.jooq.impl.DSL.table;
 import dev.rollgate.activities.Failures;
 import dev.rollgate.workflows.audit.AuditActivities;
 import dev.rollgate.workflows.audit.AuditEntry;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,23 +29,31 @@ public class AuditActivitiesImpl implements AuditActivities {
   static final Field<Long> ID = field(name("id"), Long.class);
 
   private final DSLContext db;
+  private final MeterRegistry metrics;
 
-  public AuditActivitiesImpl(DSLContext db) {
+  public AuditActivitiesImpl(DSLContext db, MeterRegistry metrics) {
     this.db = db;
+    this.metrics = metrics;
   }
 
   @Override
   public void record(AuditEntry entry) {
     try {
-      append(db, entry);
+      if (append(db, entry) > 0) {
+        metrics.counter("rollgate.audit.entries", "action", entry.action()).increment();
+      }
     } catch (RuntimeException e) {
       throw Failures.translate("writing the audit log", e);
     }
   }
 
-  /** Inserts {@code entry} unless its idempotency key is already there; usable in a transaction. */
-  public static void append(DSLContext ctx, AuditEntry entry) {
-    ctx.insertInto(AUDIT)
+  /**
+   * Inserts {@code entry} unless its idempotency key is already there; usable in a transaction.
+   *
+   * @return 1 when written, 0 when the key was already there
+   */
+  public static int append(DSLContext ctx, AuditEntry entry) {
+    return ctx.insertInto(AUDIT)
         .columns(KEY, AT, ACTOR, ACTION, WORKFLOW_ID, DETAILS)
         .values(
             entry.idempotencyKey(),

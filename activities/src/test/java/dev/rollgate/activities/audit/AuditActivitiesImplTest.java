@@ -13,11 +13,13 @@ import org.junit.jupiter.api.Test;
 class AuditActivitiesImplTest {
   private static TestInfra infra;
   private static AuditActivitiesImpl audit;
+  private static final io.micrometer.core.instrument.simple.SimpleMeterRegistry metrics =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
   @BeforeAll
   static void start() throws Exception {
     infra = new TestInfra();
-    audit = new AuditActivitiesImpl(infra.db);
+    audit = new AuditActivitiesImpl(infra.db, metrics);
   }
 
   @AfterAll
@@ -36,6 +38,7 @@ class AuditActivitiesImplTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("pause", 1_000L),
             org.assertj.core.groups.Tuple.tuple("resume", 2_000L));
+    assertThat(metrics.counter("rollgate.audit.entries", "action", "pause").count()).isEqualTo(1);
   }
 
   @Test
