@@ -8,7 +8,6 @@ import dev.rollgate.activities.rollout.FlagStore;
 import dev.rollgate.flags.EvaluationContext;
 import dev.rollgate.flags.FlagsClient;
 import dev.rollgate.workflows.TaskQueues;
-import dev.rollgate.workflows.rollout.BreachPolicy;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
 import dev.rollgate.workflows.rollout.RolloutPhase;
 import dev.rollgate.workflows.rollout.RolloutPlan;
@@ -89,18 +88,10 @@ class WorkerDevStackIT {
 
       RolloutResult result =
           rollout.run(
-              new StartRolloutRequest(
+              StartRolloutRequest.of(
                   "it_flag",
                   "alice",
-                  "integration test",
-                  RolloutPlan.explicit(List.of(10.0, 100.0), Duration.ofSeconds(1)),
-                  List.of(),
-                  null,
-                  BreachPolicy.PAUSE,
-                  List.of(),
-                  null,
-                  0,
-                  null));
+                  RolloutPlan.explicit(List.of(10.0, 100.0), Duration.ofSeconds(1))));
 
       assertThat(result.phase()).isEqualTo(RolloutPhase.COMPLETED);
       long deadline = System.currentTimeMillis() + 2_000;

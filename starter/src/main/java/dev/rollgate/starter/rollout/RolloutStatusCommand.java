@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -22,6 +23,17 @@ public class RolloutStatusCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "FLAG")
   String flag;
+
+  @Option(
+      names = "--watch",
+      description = "refresh every --interval until the rollout ends (Ctrl-C to stop watching)")
+  boolean watch;
+
+  @Option(
+      names = "--interval",
+      defaultValue = "2s",
+      description = "refresh interval (${DEFAULT-VALUE})")
+  String interval;
 
   @Override
   public Integer call() {

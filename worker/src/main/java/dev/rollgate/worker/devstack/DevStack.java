@@ -1,5 +1,6 @@
 package dev.rollgate.worker.devstack;
 
+import dev.rollgate.worker.RollgateProperties;
 import dev.rollgate.workflows.RollgateSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
@@ -51,23 +52,13 @@ public final class DevStack implements AutoCloseable {
           RollgateSearchAttributes.PHASE.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
           RollgateSearchAttributes.PROGRESS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
 
-  /** What to start, where. A port of 0 picks a free one. */
-  public record Settings(
-      Path stateDir,
-      String temporalCli,
-      int temporalPort,
-      int temporalUiPort,
-      int postgresPort,
-      int redisPort,
-      int s3Port) {}
-
   private final List<AutoCloseable> started = new ArrayList<>();
   private final Map<String, Object> properties = new LinkedHashMap<>();
   private String temporalMode = "none";
 
   private DevStack() {}
 
-  public static DevStack start(Settings settings) {
+  public static DevStack start(RollgateProperties.Dev settings) {
     DevStack stack = new DevStack();
     long t0 = System.nanoTime();
     try {
@@ -161,7 +152,7 @@ public final class DevStack implements AutoCloseable {
     properties.put("rollgate.s3.secret-key", S3_SECRET_KEY);
   }
 
-  private void startTemporal(Path state, Settings settings) throws Exception {
+  private void startTemporal(Path state, RollgateProperties.Dev settings) throws Exception {
     int port = settings.temporalPort() == 0 ? freePort() : settings.temporalPort();
     String target = HOST + ":" + port;
     properties.put("spring.temporal.connection.target", target);

@@ -1,11 +1,12 @@
 package dev.rollgate.worker.devstack;
 
 import dev.rollgate.worker.RequiredSettings;
-import java.nio.file.Path;
+import dev.rollgate.worker.RollgateProperties;
 import java.util.Optional;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.event.ApplicationFailedEvent;
 import org.springframework.boot.context.event.ApplicationPreparedEvent;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.support.GenericApplicationContext;
@@ -49,15 +50,9 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
       }
       return;
     }
-    DevStack.Settings settings =
-        new DevStack.Settings(
-            Path.of(env.getProperty("rollgate.dev.state-dir", ".rollgate")),
-            env.getProperty("rollgate.dev.temporal-cli", ""),
-            env.getProperty("rollgate.dev.temporal-port", Integer.class, 7233),
-            env.getProperty("rollgate.dev.temporal-ui-port", Integer.class, 8233),
-            env.getProperty("rollgate.dev.postgres-port", Integer.class, 54329),
-            env.getProperty("rollgate.dev.redis-port", Integer.class, 63790),
-            env.getProperty("rollgate.dev.s3-port", Integer.class, 18333));
+    // bound from application.yaml (rollgate.dev.*), where the defaults live
+    RollgateProperties.Dev settings =
+        Binder.get(env).bind("rollgate.dev", RollgateProperties.Dev.class).get();
     try {
       stack = DevStack.start(settings);
     } catch (DevStack.DevStackException e) {

@@ -35,6 +35,12 @@ public record StartRolloutRequest(
 
   public static final int MAX_FLAG_NAME = 128;
 
+  /** A rollout without guardrails or approval gates, starting now. */
+  public static StartRolloutRequest of(String flag, String initiator, RolloutPlan plan) {
+    return new StartRolloutRequest(
+        flag, initiator, null, plan, List.of(), null, BreachPolicy.PAUSE, List.of(), null, 0, null);
+  }
+
   /** Null when the request is valid, else one line saying what is wrong. */
   public String problem() {
     String nameProblem = flagNameProblem(flag);

@@ -66,18 +66,8 @@ class FlagRolloutRetryTest {
                     .build());
     WorkflowClient.start(
         wf::run,
-        new StartRolloutRequest(
-            FLAG,
-            "alice",
-            null,
-            RolloutPlan.explicit(List.of(10.0, 50.0, 100.0), Duration.ofHours(1)),
-            List.of(),
-            null,
-            BreachPolicy.PAUSE,
-            List.of(),
-            null,
-            0,
-            null));
+        StartRolloutRequest.of(
+            FLAG, "alice", RolloutPlan.explicit(List.of(10.0, 50.0, 100.0), Duration.ofHours(1))));
     return WorkflowStub.fromTyped(wf);
   }
 

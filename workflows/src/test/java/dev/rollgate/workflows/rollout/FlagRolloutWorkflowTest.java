@@ -69,8 +69,7 @@ class FlagRolloutWorkflowTest {
   }
 
   private static StartRolloutRequest request(RolloutPlan plan) {
-    return new StartRolloutRequest(
-        FLAG, "alice", "test", plan, List.of(), null, BreachPolicy.PAUSE, List.of(), null, 0, null);
+    return StartRolloutRequest.of(FLAG, "alice", plan);
   }
 
   private static StartRolloutRequest guarded(RolloutPlan plan, BreachPolicy policy) {
@@ -363,19 +362,7 @@ class FlagRolloutWorkflowTest {
   @Test
   void unknownFlagFailsWithNotFound(TestWorkflowEnvironment env, Worker worker) {
     WorkflowClient client = start(env, worker);
-    StartRolloutRequest req =
-        new StartRolloutRequest(
-            "no_such_flag",
-            "alice",
-            null,
-            steps(HOUR, 5, 50),
-            List.of(),
-            null,
-            null,
-            List.of(),
-            null,
-            0,
-            null);
+    StartRolloutRequest req = StartRolloutRequest.of("no_such_flag", "alice", steps(HOUR, 5, 50));
     FlagRolloutWorkflow wf =
         client.newWorkflowStub(
             FlagRolloutWorkflow.class,
