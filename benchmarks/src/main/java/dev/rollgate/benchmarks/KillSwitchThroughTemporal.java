@@ -17,7 +17,10 @@ import dev.rollgate.workflows.TaskQueues;
 import dev.rollgate.workflows.gate.OperatorCommand;
 import dev.rollgate.workflows.rollout.BreachPolicy;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
+import dev.rollgate.workflows.rollout.FlagActivities;
+import dev.rollgate.workflows.rollout.FlagChange;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflowImpl;
+import dev.rollgate.workflows.rollout.FlagState;
 import dev.rollgate.workflows.rollout.RolloutPhase;
 import dev.rollgate.workflows.rollout.RolloutPlan;
 import dev.rollgate.workflows.rollout.RolloutResult;
@@ -92,9 +95,18 @@ import redis.embedded.RedisServer;
  * --warmup} trials are not counted. Any trial that does not finish a stage within {@code
  * --timeout-ms} counts as a timeout (its workflow is terminated).
  *
+ * <p>Reported per trial: {@code accepted -> all off} = from {@code update} returning until the last
+ * client is off (the figure the target is about); the {@code update} round trip; {@code total} =
+ * from calling {@code update} until the last client is off. To tell the Temporal hop from
+ * Rollgate's own write path, {@link FlagActivitiesImpl} is registered behind a thin delegate that
+ * only notes when the kill-switch change enters it ({@code kill activity entered}); from there on
+ * the path is what {@link KillSwitchPropagation} measures.
+ *
  * <p>Options: {@code --clients=50 --trials=100 --warmup=10 --timeout-ms=10000
  * --temporal=/path/to/temporal} (or {@code -Drollgate.temporal.cli=...}; default: {@code temporal}
- * on the PATH).
+ * on the PATH). {@code --dynamic-config=KEY=VALUE} (repeatable) is passed to the dev server as
+ * {@code --dynamic-config-value}; none by default. {@code --poll-park-us=0}: microseconds the
+ * measuring thread parks between sweeps over the clients (0 = busy-poll, as KillSwitchPropagation).
  */
 public final class KillSwitchThroughTemporal {
 
@@ -113,6 +125,9 @@ public final class KillSwitchThroughTemporal {
     if (clientCount < 1 || trials < 1 || warmup < 0 || timeoutNanos <= 0) {
       throw new IllegalArgumentException("clients, trials, timeout-ms must be > 0, warmup >= 0");
     }
+    // 0: busy-poll the clients as KillSwitchPropagation does; > 0: park that long between sweeps
+    long parkNanos =
+        TimeUnit.MICROSECONDS.toNanos(KillSwitchPropagation.intOption(args, "poll-park-us", 0));
     String cli = temporalCli(args);
     LocalServers.quietLettuceLogging();
     Path tmp = LocalServers.tempDirectory();
@@ -129,12 +144,13 @@ public final class KillSwitchThroughTemporal {
     System.out.printf(
         Locale.ROOT,
         "Kill switch through Temporal: %d clients, %d trials (+%d warm-up), timeout %d ms per"
-            + " trial, %d CPUs, JDK %s, java.io.tmpdir=%s%nuser %s is in bucket %d of flag %s"
+            + " trial, %s, %d CPUs, JDK %s, java.io.tmpdir=%s%nuser %s is in bucket %d of flag %s"
             + " (on at 50 %%)%n",
         clientCount,
         trials,
         warmup,
         TimeUnit.NANOSECONDS.toMillis(timeoutNanos),
+        parkNanos == 0 ? "busy-poll" : "poll every " + parkNanos / 1000 + " us",
         Runtime.getRuntime().availableProcessors(),
         Runtime.version(),
         tmp,
@@ -154,11 +170,12 @@ public final class KillSwitchThroughTemporal {
     List<FlagsClient> clients = new ArrayList<>();
     try {
       long startNanos = System.nanoTime();
-      temporal = TemporalDevServer.start(cli, tmp);
+      temporal = TemporalDevServer.start(cli, tmp, dynamicConfig(args));
       System.out.printf(
           Locale.ROOT,
-          "Temporal dev server (%s) on %s up in %d ms; log %s%n",
+          "Temporal dev server (%s%s) on %s up in %d ms; log %s%n",
           temporal.version,
+          dynamicConfig(args).isEmpty() ? "" : ", dynamic config " + dynamicConfig(args),
           temporal.target(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
           temporal.log);
@@ -201,10 +218,12 @@ public final class KillSwitchThroughTemporal {
       WorkflowClient workerClient = WorkflowClient.newInstance(workerService);
       factory = WorkerFactory.newInstance(workerClient);
       Worker worker = factory.newWorker(TaskQueues.ROLLGATE);
+      TimedFlagActivities timed =
+          new TimedFlagActivities(new FlagActivitiesImpl(store, publisher, metrics));
       worker.registerWorkflowImplementationTypes(FlagRolloutWorkflowImpl.class);
       worker.registerActivitiesImplementations(
           new AuditActivitiesImpl(db, metrics),
-          new FlagActivitiesImpl(store, publisher, metrics),
+          timed,
           // never called (no guardrails); points at a closed loopback port
           new PrometheusGuardrails(
               URI.create("http://" + HOST + ":" + LocalServers.freePort()), Clock.systemUTC()));
@@ -236,7 +255,10 @@ public final class KillSwitchThroughTemporal {
       Samples acceptedToOff = new Samples();
       Samples updateCall = new Samples();
       Samples total = new Samples();
-      Samples callToFirstOff = new Samples();
+      Samples callToActivity = new Samples();
+      Samples activityToOff = new Samples();
+      Samples activityRun = new Samples();
+      Samples activityReturnedToOff = new Samples();
       Samples perClient = new Samples();
       Samples setUp = new Samples();
       int alreadyAllOff = 0;
@@ -276,6 +298,7 @@ public final class KillSwitchThroughTemporal {
             Thread.sleep(20 + ThreadLocalRandom.current().nextInt(50));
             setUp.add(System.nanoTime() - trialStart);
 
+            timed.reset();
             WorkflowStub abort = operator.newUntypedWorkflowStub(workflowId);
             OperatorCommand command = new OperatorCommand("bench", "trial");
             long callStart = System.nanoTime();
@@ -286,22 +309,29 @@ public final class KillSwitchThroughTemporal {
               offAtReturn += client.isEnabled(FLAG, user) ? 0 : 1;
             }
             Arrays.fill(offAt, 0L);
-            long last = KillSwitchPropagation.pollUntilOff(all, offAt, deadline, FLAG, user);
+            long last = pollUntilOff(all, user, offAt, deadline, parkNanos);
             if (!"aborted".equals(answer)) {
               throw new IllegalStateException("Abort answered " + answer);
             }
             if (last < 0) {
               failed = "clients did not all turn off";
             } else if (counted) {
-              long first = Long.MAX_VALUE;
               for (long at : offAt) {
-                first = Math.min(first, at);
                 perClient.add(at - t0);
               }
               acceptedToOff.add(last - t0);
               updateCall.add(t0 - callStart);
               total.add(last - callStart);
-              callToFirstOff.add(first - callStart);
+              long activityStarted = timed.killStarted;
+              if (activityStarted != 0) {
+                callToActivity.add(activityStarted - callStart);
+                activityToOff.add(last - activityStarted);
+                long activityReturned = timed.killReturned;
+                if (activityReturned != 0 && activityReturned - last < 0) {
+                  activityRun.add(activityReturned - activityStarted);
+                  activityReturnedToOff.add(last - activityReturned);
+                }
+              }
               alreadyAllOff += offAtReturn == all.length ? 1 : 0;
               alreadySomeOff += offAtReturn > 0 ? 1 : 0;
             }
@@ -354,7 +384,10 @@ public final class KillSwitchThroughTemporal {
       acceptedToOff.print("abort accepted (update returned) -> all off");
       updateCall.print("update(\"Abort\") call round trip");
       total.print("total: update call start -> all off");
-      callToFirstOff.print("update call start -> first client off");
+      callToActivity.print("update call start -> kill activity entered");
+      activityToOff.print("kill activity entered -> all off");
+      activityRun.print("  kill activity: PostgreSQL tx + publish");
+      activityReturnedToOff.print("  fan-out: activity returned -> all off");
       perClient.print("each client: accepted -> that client off");
       System.out.printf(
           Locale.ROOT,
@@ -378,9 +411,8 @@ public final class KillSwitchThroughTemporal {
     } finally {
       if (factory != null) {
         factory.shutdown();
-        if (!factory.awaitTermination(10, TimeUnit.SECONDS)) {
-          factory.shutdownNow();
-        }
+        factory.awaitTermination(10, TimeUnit.SECONDS);
+        factory.shutdownNow();
       }
       for (FlagsClient client : clients) {
         client.close();
@@ -454,13 +486,42 @@ public final class KillSwitchThroughTemporal {
     }
   }
 
+  /**
+   * Busy-polls every client until it evaluates the flag as off, recording when each did in {@code
+   * offAt}; returns the time the last one did, or -1 at {@code deadline} (as KillSwitchPropagation).
+   */
+  private static long pollUntilOff(
+      FlagsClient[] clients, EvaluationContext user, long[] offAt, long deadline, long parkNanos) {
+    int remaining = clients.length;
+    long last = 0;
+    while (remaining > 0) {
+      for (int i = 0; i < clients.length; i++) {
+        if (offAt[i] == 0 && !clients[i].isEnabled(FLAG, user)) {
+          long now = System.nanoTime();
+          offAt[i] = now;
+          remaining--;
+          last = now;
+        }
+      }
+      if (remaining > 0 && System.nanoTime() - deadline > 0) {
+        return -1;
+      }
+      if (parkNanos > 0) {
+        LockSupport.parkNanos(parkNanos);
+      } else {
+        Thread.onSpinWait();
+      }
+    }
+    return last;
+  }
+
   /** Queries the rollout until it holds after its first step (the abort then meets a quiet hold). */
   private static boolean awaitHolding(WorkflowClient client, String workflowId, long deadline)
       throws InterruptedException {
     FlagRolloutWorkflow stub = client.newWorkflowStub(FlagRolloutWorkflow.class, workflowId);
     while (true) {
       RolloutStatus status = stub.status();
-      if (status.phase() == RolloutPhase.HOLDING && status.nextStep() == 1) {
+      if (status.phase() == RolloutPhase.HOLDING && status.stepsApplied() == 1) {
         return true;
       }
       if (System.nanoTime() - deadline > 0) {
@@ -517,6 +578,54 @@ public final class KillSwitchThroughTemporal {
     return map;
   }
 
+  /** {@code --dynamic-config=KEY=VALUE} options, passed on as {@code --dynamic-config-value}. */
+  private static List<String> dynamicConfig(String[] args) {
+    List<String> values = new ArrayList<>();
+    for (String arg : args) {
+      if (arg.startsWith("--dynamic-config=")) {
+        values.add(arg.substring("--dynamic-config=".length()));
+      }
+    }
+    return values;
+  }
+
+  /**
+   * The real {@link FlagActivitiesImpl}, registered under the same activity types, noting when the
+   * kill-switch change enters it: splits the Temporal hop from Rollgate's own write path.
+   */
+  static final class TimedFlagActivities implements FlagActivities {
+    private final FlagActivities delegate;
+    volatile long killStarted;
+    volatile long killReturned;
+
+    TimedFlagActivities(FlagActivities delegate) {
+      this.delegate = delegate;
+    }
+
+    void reset() {
+      killStarted = 0;
+      killReturned = 0;
+    }
+
+    @Override
+    public FlagState describe(String flag) {
+      return delegate.describe(flag);
+    }
+
+    @Override
+    public FlagState apply(FlagChange change) {
+      boolean first = change.kill() && killStarted == 0;
+      if (first) {
+        killStarted = System.nanoTime();
+      }
+      FlagState state = delegate.apply(change);
+      if (first) {
+        killReturned = System.nanoTime();
+      }
+      return state;
+    }
+  }
+
   /** Flag changes the way a rollout makes them: PostgreSQL first, then Redis. */
   private record Writer(FlagStore store, FlagPublisher publisher) {
     FlagDefinition change(
@@ -563,7 +672,8 @@ public final class KillSwitchThroughTemporal {
       return HOST + ":" + port;
     }
 
-    static TemporalDevServer start(String cli, Path dir) throws Exception {
+    static TemporalDevServer start(String cli, Path dir, List<String> dynamicConfig)
+        throws Exception {
       String version = versionOf(cli);
       int port = LocalServers.freePort();
       Path db = dir.resolve("temporal-bench-" + port + ".db");
@@ -591,6 +701,10 @@ public final class KillSwitchThroughTemporal {
                     + "="
                     + (type == IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE ? "Double" : "Keyword"));
           });
+      for (String value : dynamicConfig) {
+        command.add("--dynamic-config-value");
+        command.add(value);
+      }
       Process process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
