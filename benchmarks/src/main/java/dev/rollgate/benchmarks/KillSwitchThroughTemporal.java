@@ -16,9 +16,9 @@ import dev.rollgate.workflows.RollgateSearchAttributes;
 import dev.rollgate.workflows.TaskQueues;
 import dev.rollgate.workflows.gate.OperatorCommand;
 import dev.rollgate.workflows.rollout.BreachPolicy;
-import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
 import dev.rollgate.workflows.rollout.FlagActivities;
 import dev.rollgate.workflows.rollout.FlagChange;
+import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflowImpl;
 import dev.rollgate.workflows.rollout.FlagState;
 import dev.rollgate.workflows.rollout.RolloutPhase;
@@ -30,12 +30,15 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.TimeoutOptions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -87,13 +90,14 @@ import redis.embedded.RedisServer;
  * <p>Per trial, one flag used sequentially (a finished rollout's workflow id is reused): revive the
  * flag ({@code killed = false}, 0 %) and publish; start a rollout with steps 50 %, 100 % and a 1 h
  * hold; wait until every client evaluates the flag on for a user inside the first 50 % and the
- * workflow reports {@code HOLDING}; pause 20-70 ms; then call {@code update("Abort", ...)} on an
- * untyped stub of a separate client connection (what {@code rollgate rollout abort} does). {@code
- * t0} is when that call returns (the update was accepted and its handler, which starts the
- * kill-switch activity, ran); the measuring thread then busy-polls every client until each
- * evaluates off. Afterwards it waits for the workflow to end as {@code ABORTED}. The first {@code
- * --warmup} trials are not counted. Any trial that does not finish a stage within {@code
- * --timeout-ms} counts as a timeout (its workflow is terminated).
+ * workflow reports {@code HOLDING} with no activity and no workflow task pending; pause 20-70 ms;
+ * then call {@code update("Abort", ...)} on an untyped stub of a separate client connection (what
+ * {@code rollgate rollout abort} does). {@code t0} is when that call returns (the update was
+ * accepted and its handler, which schedules the kill-switch activity, ran); the measuring thread
+ * then busy-polls every client until each evaluates off. Afterwards it waits for the workflow to
+ * end as {@code ABORTED}. The first {@code --warmup} trials are not counted. A trial that is not
+ * through within {@code --timeout-ms} of its start counts as failed (its workflow is terminated);
+ * the {@code update} call itself is bounded only by the SDK's own deadlines.
  *
  * <p>Reported per trial: {@code accepted -> all off} = from {@code update} returning until the last
  * client is off (the figure the target is about); the {@code update} round trip; {@code total} =
@@ -102,11 +106,13 @@ import redis.embedded.RedisServer;
  * only notes when the kill-switch change enters it ({@code kill activity entered}); from there on
  * the path is what {@link KillSwitchPropagation} measures.
  *
- * <p>Options: {@code --clients=50 --trials=100 --warmup=10 --timeout-ms=10000
+ * <p>Options: {@code --clients=50 --trials=200 --warmup=10 --timeout-ms=10000
  * --temporal=/path/to/temporal} (or {@code -Drollgate.temporal.cli=...}; default: {@code temporal}
  * on the PATH). {@code --dynamic-config=KEY=VALUE} (repeatable) is passed to the dev server as
- * {@code --dynamic-config-value}; none by default. {@code --poll-park-us=0}: microseconds the
- * measuring thread parks between sweeps over the clients (0 = busy-poll, as KillSwitchPropagation).
+ * {@code --dynamic-config-value}; none by default. {@code --temporal-in-memory} runs the dev server
+ * without {@code --db-filename} (its in-memory SQLite), to see what the file costs. {@code
+ * --poll-park-us=0}: microseconds the measuring thread parks between sweeps over the clients (0 =
+ * busy-poll, as KillSwitchPropagation).
  */
 public final class KillSwitchThroughTemporal {
 
@@ -118,7 +124,7 @@ public final class KillSwitchThroughTemporal {
 
   public static void main(String[] args) throws Exception {
     int clientCount = KillSwitchPropagation.intOption(args, "clients", 50);
-    int trials = KillSwitchPropagation.intOption(args, "trials", 100);
+    int trials = KillSwitchPropagation.intOption(args, "trials", 200);
     int warmup = KillSwitchPropagation.intOption(args, "warmup", 10);
     long timeoutNanos =
         TimeUnit.MILLISECONDS.toNanos(KillSwitchPropagation.intOption(args, "timeout-ms", 10_000));
@@ -170,11 +176,13 @@ public final class KillSwitchThroughTemporal {
     List<FlagsClient> clients = new ArrayList<>();
     try {
       long startNanos = System.nanoTime();
-      temporal = TemporalDevServer.start(cli, tmp, dynamicConfig(args));
+      boolean inMemory = Arrays.asList(args).contains("--temporal-in-memory");
+      temporal = TemporalDevServer.start(cli, tmp, inMemory, dynamicConfig(args));
       System.out.printf(
           Locale.ROOT,
-          "Temporal dev server (%s%s) on %s up in %d ms; log %s%n",
+          "Temporal dev server (%s, %s%s) on %s up in %d ms; log %s%n",
           temporal.version,
+          inMemory ? "in-memory SQLite" : "SQLite file " + temporal.db,
           dynamicConfig(args).isEmpty() ? "" : ", dynamic config " + dynamicConfig(args),
           temporal.target(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
@@ -274,8 +282,7 @@ public final class KillSwitchThroughTemporal {
         WorkflowStub rollout = null;
         try {
           writer.change(d -> d.withKilled(false).withRolloutBasisPoints(0), false);
-          rollout =
-              operator.newUntypedWorkflowStub(FlagRolloutWorkflow.TYPE, options(workflowId));
+          rollout = operator.newUntypedWorkflowStub(FlagRolloutWorkflow.TYPE, options(workflowId));
           rollout.start(
               new StartRolloutRequest(
                   FLAG,
@@ -296,7 +303,7 @@ public final class KillSwitchThroughTemporal {
           }
           if (failed == null) {
             Thread.sleep(20 + ThreadLocalRandom.current().nextInt(50));
-            setUp.add(System.nanoTime() - trialStart);
+            long setUpNanos = System.nanoTime() - trialStart;
 
             timed.reset();
             WorkflowStub abort = operator.newUntypedWorkflowStub(workflowId);
@@ -315,32 +322,35 @@ public final class KillSwitchThroughTemporal {
             }
             if (last < 0) {
               failed = "clients did not all turn off";
-            } else if (counted) {
-              for (long at : offAt) {
-                perClient.add(at - t0);
-              }
-              acceptedToOff.add(last - t0);
-              updateCall.add(t0 - callStart);
-              total.add(last - callStart);
-              long activityStarted = timed.killStarted;
-              if (activityStarted != 0) {
-                callToActivity.add(activityStarted - callStart);
-                activityToOff.add(last - activityStarted);
-                long activityReturned = timed.killReturned;
-                if (activityReturned != 0 && activityReturned - last < 0) {
-                  activityRun.add(activityReturned - activityStarted);
-                  activityReturnedToOff.add(last - activityReturned);
-                }
-              }
-              alreadyAllOff += offAtReturn == all.length ? 1 : 0;
-              alreadySomeOff += offAtReturn > 0 ? 1 : 0;
             }
             // the rollout ends as ABORTED once the kill activity and the audit writes finished
             long left = Math.max(1, deadline - System.nanoTime());
             RolloutResult result =
                 rollout.getResult(left, TimeUnit.NANOSECONDS, RolloutResult.class);
-            if (result.phase() != RolloutPhase.ABORTED && failed == null) {
+            if (failed == null && result.phase() != RolloutPhase.ABORTED) {
               failed = "rollout ended " + result.phase();
+            }
+            // the kill activity has returned now; split the latency at its entry and return
+            long started = timed.killStarted;
+            long returned = timed.killReturned;
+            if (failed == null && (started == 0 || returned == 0)) {
+              failed = "the kill activity did not run in this JVM";
+            }
+            if (failed == null && counted) {
+              setUp.add(setUpNanos);
+              acceptedToOff.add(last - t0);
+              updateCall.add(t0 - callStart);
+              total.add(last - callStart);
+              callToActivity.add(started - callStart);
+              activityToOff.add(last - started);
+              activityRun.add(returned - started);
+              // negative when every client was off before the activity method returned
+              activityReturnedToOff.add(last - returned);
+              for (long at : offAt) {
+                perClient.add(at - t0);
+              }
+              alreadyAllOff += offAtReturn == all.length ? 1 : 0;
+              alreadySomeOff += offAtReturn > 0 ? 1 : 0;
             }
           }
         } catch (java.util.concurrent.TimeoutException e) {
@@ -488,7 +498,8 @@ public final class KillSwitchThroughTemporal {
 
   /**
    * Busy-polls every client until it evaluates the flag as off, recording when each did in {@code
-   * offAt}; returns the time the last one did, or -1 at {@code deadline} (as KillSwitchPropagation).
+   * offAt}; returns the time the last one did, or -1 at {@code deadline} (as
+   * KillSwitchPropagation).
    */
   private static long pollUntilOff(
       FlagsClient[] clients, EvaluationContext user, long[] offAt, long deadline, long parkNanos) {
@@ -515,14 +526,31 @@ public final class KillSwitchThroughTemporal {
     return last;
   }
 
-  /** Queries the rollout until it holds after its first step (the abort then meets a quiet hold). */
+  /**
+   * Waits until the rollout holds after its first step and is quiet: no activity (e.g. the audit
+   * write of the step) and no workflow task pending, so the abort meets a workflow waiting on its
+   * hold timer, as an operator's abort during a real hold would.
+   */
   private static boolean awaitHolding(WorkflowClient client, String workflowId, long deadline)
       throws InterruptedException {
     FlagRolloutWorkflow stub = client.newWorkflowStub(FlagRolloutWorkflow.class, workflowId);
+    DescribeWorkflowExecutionRequest describe =
+        DescribeWorkflowExecutionRequest.newBuilder()
+            .setNamespace(client.getOptions().getNamespace())
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+            .build();
+    boolean holding = false;
     while (true) {
-      RolloutStatus status = stub.status();
-      if (status.phase() == RolloutPhase.HOLDING && status.stepsApplied() == 1) {
-        return true;
+      if (!holding) {
+        RolloutStatus status = stub.status();
+        holding = status.phase() == RolloutPhase.HOLDING && status.stepsApplied() == 1;
+      }
+      if (holding) {
+        DescribeWorkflowExecutionResponse info =
+            client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(describe);
+        if (info.getPendingActivitiesCount() == 0 && !info.hasPendingWorkflowTask()) {
+          return true;
+        }
       }
       if (System.nanoTime() - deadline > 0) {
         return false;
@@ -672,8 +700,8 @@ public final class KillSwitchThroughTemporal {
       return HOST + ":" + port;
     }
 
-    static TemporalDevServer start(String cli, Path dir, List<String> dynamicConfig)
-        throws Exception {
+    static TemporalDevServer start(
+        String cli, Path dir, boolean inMemory, List<String> dynamicConfig) throws Exception {
       String version = versionOf(cli);
       int port = LocalServers.freePort();
       Path db = dir.resolve("temporal-bench-" + port + ".db");
@@ -689,10 +717,12 @@ public final class KillSwitchThroughTemporal {
                   "--port",
                   Integer.toString(port),
                   "--headless",
-                  "--db-filename",
-                  db.toString(),
                   "--log-level",
                   "warn"));
+      if (!inMemory) {
+        command.add("--db-filename");
+        command.add(db.toString());
+      }
       SEARCH_ATTRIBUTES.forEach(
           (name, type) -> {
             command.add("--search-attribute");
@@ -742,7 +772,8 @@ public final class KillSwitchThroughTemporal {
             service
                 .blockingStub()
                 .withDeadlineAfter(2, TimeUnit.SECONDS)
-                .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace("default").build());
+                .describeNamespace(
+                    DescribeNamespaceRequest.newBuilder().setNamespace("default").build());
             return;
           } catch (io.grpc.StatusRuntimeException e) {
             checkAlive();
