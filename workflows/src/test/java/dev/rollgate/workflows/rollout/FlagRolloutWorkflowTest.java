@@ -326,6 +326,35 @@ class FlagRolloutWorkflowTest {
   }
 
   @Test
+  void scheduledRolloutWaitsForItsStartTime(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    long startAt = env.currentTimeMillis() + Duration.ofDays(2).toMillis();
+    StartRolloutRequest r = request(steps(HOUR, 5, 50));
+    StartRolloutRequest scheduled =
+        new StartRolloutRequest(
+            r.flag(),
+            r.initiator(),
+            r.reason(),
+            r.plan(),
+            r.guardrails(),
+            r.guardrailInterval(),
+            r.onBreach(),
+            r.approvalAt(),
+            r.approvalPolicy(),
+            startAt,
+            null);
+    WorkflowClient.start(stub(client)::run, scheduled);
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(Duration.ofDays(1));
+
+    assertThat(wf.status().phase()).isEqualTo(RolloutPhase.SCHEDULED);
+    assertThat(flags.applied).isEmpty();
+
+    WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
+    assertThat(flags.applied.get(0).atMillis() - startAt).isBetween(0L, 60_000L);
+  }
+
+  @Test
   void secondRolloutOfTheSameFlagAppliesItsOwnSteps(TestWorkflowEnvironment env, Worker worker) {
     WorkflowClient client = start(env, worker);
     stub(client).run(request(steps(HOUR, 20, 50)));
