@@ -13,6 +13,7 @@ import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
 import dev.rollgate.flags.Rule;
+import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import java.util.function.UnaryOperator;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -174,6 +176,18 @@ class FlagAdminController {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
     return out;
+  }
+
+  /** Invalid definitions found while applying an edit: the caller's mistake, one sentence. */
+  @ExceptionHandler(IllegalArgumentException.class)
+  ResponseEntity<String> invalid(IllegalArgumentException e) {
+    return error(HttpStatus.BAD_REQUEST, e.getMessage());
+  }
+
+  /** The store refused or could not be reached (conflict, database down). */
+  @ExceptionHandler(ApplicationFailure.class)
+  ResponseEntity<String> refused(ApplicationFailure e) {
+    return error(HttpStatus.SERVICE_UNAVAILABLE, e.getOriginalMessage());
   }
 
   private static ResponseEntity<String> error(HttpStatus status, String message) {
