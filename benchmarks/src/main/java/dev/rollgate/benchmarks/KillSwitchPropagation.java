@@ -150,7 +150,7 @@ public final class KillSwitchPropagation {
         publisher.publish(applied.definition());
         long t2 = System.nanoTime();
         Arrays.fill(offAt, 0L);
-        long last = pollUntilOff(all, offAt, t2 + timeoutNanos);
+        long last = pollUntilOff(all, FLAG, USER, offAt, t2 + timeoutNanos, 0);
         if (!applied.written() || !applied.definition().killed()) {
           throw new IllegalStateException("kill was not written: " + applied);
         }
@@ -259,15 +259,22 @@ public final class KillSwitchPropagation {
   }
 
   /**
-   * Busy-polls every client until it evaluates {@link #FLAG} as off, recording when each did in
-   * {@code offAt}; returns the time the last one did, or -1 at {@code deadline}.
+   * Busy-polls every client until it evaluates {@code flag} as off for {@code user}, recording when
+   * each did in {@code offAt}; returns the time the last one did, or -1 at {@code deadline}. With
+   * {@code parkNanos > 0} the poller parks between rounds instead of spinning.
    */
-  static long pollUntilOff(FlagsClient[] clients, long[] offAt, long deadline) {
+  static long pollUntilOff(
+      FlagsClient[] clients,
+      String flag,
+      EvaluationContext user,
+      long[] offAt,
+      long deadline,
+      long parkNanos) {
     int remaining = clients.length;
     long last = 0;
     while (remaining > 0) {
       for (int i = 0; i < clients.length; i++) {
-        if (offAt[i] == 0 && !clients[i].isEnabled(FLAG, USER)) {
+        if (offAt[i] == 0 && !clients[i].isEnabled(flag, user)) {
           long now = System.nanoTime();
           offAt[i] = now;
           remaining--;
@@ -277,7 +284,11 @@ public final class KillSwitchPropagation {
       if (remaining > 0 && System.nanoTime() - deadline > 0) {
         return -1;
       }
-      Thread.onSpinWait();
+      if (parkNanos > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(parkNanos);
+      } else {
+        Thread.onSpinWait();
+      }
     }
     return last;
   }

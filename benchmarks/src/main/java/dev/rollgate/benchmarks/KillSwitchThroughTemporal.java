@@ -316,7 +316,8 @@ public final class KillSwitchThroughTemporal {
               offAtReturn += client.isEnabled(FLAG, user) ? 0 : 1;
             }
             Arrays.fill(offAt, 0L);
-            long last = pollUntilOff(all, user, offAt, deadline, parkNanos);
+            long last =
+                KillSwitchPropagation.pollUntilOff(all, FLAG, user, offAt, deadline, parkNanos);
             if (!"aborted".equals(answer)) {
               throw new IllegalStateException("Abort answered " + answer);
             }
@@ -494,36 +495,6 @@ public final class KillSwitchThroughTemporal {
       }
       LockSupport.parkNanos(200_000);
     }
-  }
-
-  /**
-   * Busy-polls every client until it evaluates the flag as off, recording when each did in {@code
-   * offAt}; returns the time the last one did, or -1 at {@code deadline} (as
-   * KillSwitchPropagation).
-   */
-  private static long pollUntilOff(
-      FlagsClient[] clients, EvaluationContext user, long[] offAt, long deadline, long parkNanos) {
-    int remaining = clients.length;
-    long last = 0;
-    while (remaining > 0) {
-      for (int i = 0; i < clients.length; i++) {
-        if (offAt[i] == 0 && !clients[i].isEnabled(FLAG, user)) {
-          long now = System.nanoTime();
-          offAt[i] = now;
-          remaining--;
-          last = now;
-        }
-      }
-      if (remaining > 0 && System.nanoTime() - deadline > 0) {
-        return -1;
-      }
-      if (parkNanos > 0) {
-        LockSupport.parkNanos(parkNanos);
-      } else {
-        Thread.onSpinWait();
-      }
-    }
-    return last;
   }
 
   /**
