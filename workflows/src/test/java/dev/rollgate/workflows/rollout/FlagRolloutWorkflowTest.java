@@ -11,6 +11,7 @@ import dev.rollgate.workflows.gate.OperatorCommand;
 import dev.rollgate.workflows.testing.InMemoryFlags;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.ScriptedGuardrails;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -121,6 +122,61 @@ class FlagRolloutWorkflowTest {
             .size();
     assertThat(events).isLessThan(FlagRolloutWorkflowImpl.CONTINUE_AS_NEW_AFTER_EVENTS + 500);
     assertThat(audit.actions()).contains("rollgate:rollout-completed");
+  }
+
+  @Test
+  void recordContinueAsNewHistories(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    RolloutPlan plan = RolloutPlan.linear(100, Duration.ofDays(7), HOUR);
+    FlagRolloutWorkflow wf = stub(client);
+    WorkflowExecution first = WorkflowClient.start(wf::run, guarded(plan, BreachPolicy.PAUSE));
+    RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
+    assertThat(result.phase()).isEqualTo(RolloutPhase.COMPLETED);
+    String id = FlagRolloutWorkflow.workflowId(FLAG);
+    recordRun(client, "continue-as-new-first-run", id, first.getRunId());
+    recordRun(client, "continue-as-new-last-run", id, null);
+  }
+
+  @Test
+  void recordPauseApprovalAbortHistory(TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    StartRolloutRequest req =
+        withApprovals(
+            guarded(steps(HOUR, 5, 25, 50), BreachPolicy.PAUSE),
+            List.of(25.0),
+            new ApprovalPolicy(2, false));
+    WorkflowClient.start(stub(client)::run, req);
+    FlagRolloutWorkflow wf = running(client);
+    env.sleep(Duration.ofMinutes(20));
+    wf.pause(new OperatorCommand("bob", "dashboards"));
+    env.sleep(Duration.ofHours(3));
+    wf.resume(new OperatorCommand("bob", null));
+    env.sleep(Duration.ofHours(2));
+    assertThat(wf.status().phase()).isEqualTo(RolloutPhase.AWAITING_APPROVAL);
+    wf.approve(new Approval("carol", "fine"));
+    wf.pauseSignal(new OperatorCommand("dave", "wait"));
+    wf.approveSignal(new Approval("erin", null));
+    env.sleep(Duration.ofMinutes(30));
+    wf.abort(new OperatorCommand("dave", "incident"));
+    RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
+    assertThat(result.phase()).isEqualTo(RolloutPhase.ABORTED);
+    recordHistory(client, "pause-approval-abort");
+  }
+
+  private static void recordRun(WorkflowClient client, String name, String id, String runId) {
+    try {
+      java.nio.file.Path dir = java.nio.file.Path.of("target", "recorded-histories");
+      java.nio.file.Files.createDirectories(dir);
+      String json =
+          (runId == null ? client.fetchHistory(id) : client.fetchHistory(id, runId)).toJson(false);
+      try (var out =
+          new java.util.zip.GZIPOutputStream(
+              java.nio.file.Files.newOutputStream(dir.resolve(name + ".json.gz")))) {
+        out.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
