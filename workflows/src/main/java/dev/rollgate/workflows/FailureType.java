@@ -23,6 +23,21 @@ public enum FailureType {
     return ApplicationFailure.newNonRetryableFailure(message, name());
   }
 
+  /**
+   * The message of the innermost cause: what a person should read of a chain of wrapped failures
+   * (an ApplicationFailure's own message, without its type prefix).
+   */
+  public static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    if (t instanceof ApplicationFailure af) {
+      return af.getOriginalMessage();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+
   /** A transient failure: Temporal retries it with the activity's retry policy. */
   public ApplicationFailure transientFailure(String message, Throwable cause) {
     return ApplicationFailure.newFailureWithCause(message, name(), cause);

@@ -1,5 +1,7 @@
 package dev.rollgate.workflows.gate;
 
+import java.time.Duration;
+
 /**
  * A metric that must stay healthy, e.g. {@code error_ratio: sum(rate(errors[5m])) /
  * sum(rate(requests[5m])) < 0.01}.
@@ -8,8 +10,25 @@ package dev.rollgate.workflows.gate;
  * @param query a PromQL instant query returning one series (the first one is used)
  * @param comparison how the value must relate to the threshold to pass
  * @param threshold the limit
+ * @param analysis how it is measured and judged; null for {@link Analysis#defaults} at the
+ *     release's check interval
  */
-public record Guardrail(String name, String query, Comparison comparison, double threshold) {
+public record Guardrail(
+    String name, String query, Comparison comparison, double threshold, Analysis analysis) {
+
+  public Guardrail(String name, String query, Comparison comparison, double threshold) {
+    this(name, query, comparison, threshold, null);
+  }
+
+  /** The same guardrail with other analysis settings. */
+  public Guardrail withAnalysis(Analysis settings) {
+    return new Guardrail(name, query, comparison, threshold, settings);
+  }
+
+  /** Its analysis settings, or the defaults at {@code interval}. */
+  public Analysis analysisOr(Duration interval) {
+    return analysis != null ? analysis : Analysis.defaults(interval);
+  }
 
   /**
    * Parses {@code NAME: PROMQL OP THRESHOLD}, splitting at the last comparison operator that is
@@ -65,6 +84,9 @@ public record Guardrail(String name, String query, Comparison comparison, double
     }
     if (Double.isNaN(threshold) || Double.isInfinite(threshold)) {
       return "guardrail '" + name + "' threshold must be a finite number";
+    }
+    if (analysis != null && analysis.problem() != null) {
+      return "guardrail '" + name + "': " + analysis.problem();
     }
     return null;
   }

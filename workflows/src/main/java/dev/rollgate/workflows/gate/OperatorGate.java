@@ -5,13 +5,15 @@ import dev.rollgate.workflows.audit.AuditEntry;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.CompletablePromise;
 import io.temporal.workflow.Promise;
+import io.temporal.workflow.TimerOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -218,18 +220,23 @@ public final class OperatorGate {
     /** The whole hold elapsed (paused time does not count). */
     ELAPSED,
     /** An abort was accepted. */
-    ABORTED,
-    /** The periodic check asked to stop (for example a guardrail breach with rollback policy). */
-    STOPPED
+    ABORTED
   }
 
   /**
    * Holds for {@code total} of unpaused time. While paused the remaining time is frozen and shown
-   * in the status as a countdown. Every {@code checkEvery} (if not null) runs {@code check}; the
-   * check may pause the gate (the hold then waits for a resume) or return false to stop the hold.
+   * in the status as a countdown. With a {@code check}, it runs every {@code checkEvery}; the check
+   * may pause the gate (the hold then waits for a resume) or throw to end the hold.
+   *
+   * @param summary shown on the timer in the Temporal Web UI
+   * @param legacy hold the way rollouts started before the release kit did (timers cut into {@code
+   *     checkEvery} slices even without a check, and left running when interrupted), so that their
+   *     recorded histories replay
    */
-  public HoldOutcome hold(Duration total, Duration checkEvery, BooleanSupplier check) {
+  public HoldOutcome hold(
+      Duration total, Duration checkEvery, Runnable check, String summary, boolean legacy) {
     long remaining = total.toMillis();
+    boolean sliced = checkEvery != null && (legacy || check != null);
     try {
       while (remaining > 0) {
         if (aborted) {
@@ -241,16 +248,16 @@ public final class OperatorGate {
           Workflow.await(() -> !paused || aborted);
           continue;
         }
-        long slice = checkEvery == null ? remaining : Math.min(remaining, checkEvery.toMillis());
+        long slice = sliced ? Math.min(remaining, checkEvery.toMillis()) : remaining;
         long start = Workflow.currentTimeMillis();
         holdRemainingMillis = remaining;
         holdEndsAtMillis = start + remaining;
-        boolean interrupted = Workflow.await(Duration.ofMillis(slice), () -> paused || aborted);
+        boolean interrupted = sleep(Duration.ofMillis(slice), summary, !legacy);
         long elapsed = Math.max(0, Workflow.currentTimeMillis() - start);
         remaining -= interrupted ? Math.min(elapsed, slice) : slice;
         holdRemainingMillis = Math.max(0, remaining);
-        if (!interrupted && check != null && !aborted && !check.getAsBoolean()) {
-          return HoldOutcome.STOPPED;
+        if (!interrupted && check != null && !aborted) {
+          check.run();
         }
       }
       return aborted ? HoldOutcome.ABORTED : HoldOutcome.ELAPSED;
@@ -258,6 +265,30 @@ public final class OperatorGate {
       holdRemainingMillis = 0;
       holdEndsAtMillis = 0;
     }
+  }
+
+  /**
+   * Sleeps on a durable timer with a summary until it fires or a pause/abort arrives; returns true
+   * when interrupted. {@code cancelOnInterrupt} cancels the timer then, so the Web UI shows no
+   * timer for a hold that is frozen.
+   */
+  private boolean sleep(Duration d, String summary, boolean cancelOnInterrupt) {
+    TimerOptions options = TimerOptions.newBuilder().setSummary(summary).build();
+    if (!cancelOnInterrupt) {
+      Promise<Void> timer = Workflow.newTimer(d, options);
+      Workflow.await(() -> timer.isCompleted() || paused || aborted);
+      return !timer.isCompleted();
+    }
+    CompletablePromise<Void> timer = Workflow.newPromise();
+    CancellationScope scope =
+        Workflow.newCancellationScope(() -> timer.completeFrom(Workflow.newTimer(d, options)));
+    scope.run();
+    Workflow.await(() -> timer.isCompleted() || paused || aborted);
+    boolean interrupted = !timer.isCompleted();
+    if (interrupted) {
+      scope.cancel(paused ? "paused" : "aborted");
+    }
+    return interrupted;
   }
 
   /** Waits while paused; returns false if aborted meanwhile. */

@@ -1,6 +1,6 @@
 package dev.rollgate.workflows.rollout;
 
-import dev.rollgate.workflows.gate.OperatorControls;
+import dev.rollgate.workflows.release.ReleaseControls;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
@@ -10,7 +10,7 @@ import io.temporal.workflow.WorkflowMethod;
  * switch (abort). Workflow id: {@code rollout/<flag>}, so a flag has at most one running rollout.
  */
 @WorkflowInterface
-public interface FlagRolloutWorkflow extends OperatorControls {
+public interface FlagRolloutWorkflow extends ReleaseControls {
   String KIND = "rollout";
   String TYPE = "FlagRollout";
 

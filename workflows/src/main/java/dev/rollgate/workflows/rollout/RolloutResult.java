@@ -1,4 +1,6 @@
 package dev.rollgate.workflows.rollout;
 
+import dev.rollgate.workflows.release.Phase;
+
 /** How a rollout ended: its terminal phase, the final percentage and a sentence for people. */
-public record RolloutResult(RolloutPhase phase, double finalPercent, String summary) {}
+public record RolloutResult(Phase phase, double finalPercent, String summary) {}

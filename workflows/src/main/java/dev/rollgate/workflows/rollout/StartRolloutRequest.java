@@ -1,6 +1,7 @@
 package dev.rollgate.workflows.rollout;
 
 import dev.rollgate.workflows.gate.ApprovalPolicy;
+import dev.rollgate.workflows.gate.BreachPolicy;
 import dev.rollgate.workflows.gate.Guardrail;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +15,8 @@ import java.util.List;
  * @param plan the steps
  * @param guardrails checked before every step and every {@code guardrailInterval} during holds
  * @param guardrailInterval how often guardrails are read during holds
- * @param onBreach what a failing guardrail does
+ * @param onBreach what a failing guardrail does: pause or roll back ({@code NEVER} is not offered
+ *     for flags)
  * @param approvalAt percentages that need approval before the first step reaching them
  * @param approvalPolicy how many distinct approvers, and whether the initiator counts
  * @param startAtMillis epoch millis of the first step, 0 for now
@@ -33,8 +35,6 @@ public record StartRolloutRequest(
     long startAtMillis,
     RolloutProgress carried) {
 
-  public static final int MAX_FLAG_NAME = 128;
-
   /** A rollout without guardrails or approval gates, starting now. */
   public static StartRolloutRequest of(String flag, String initiator, RolloutPlan plan) {
     return new StartRolloutRequest(
@@ -43,9 +43,10 @@ public record StartRolloutRequest(
 
   /** Null when the request is valid, else one line saying what is wrong. */
   public String problem() {
-    String nameProblem = flagNameProblem(flag);
-    if (nameProblem != null) {
-      return nameProblem;
+    // the flag name itself is checked by the flag store (DescribeFlag) and the CLI, with the
+    // one rule of dev.rollgate.flags.FlagNames
+    if (flag == null || flag.isBlank()) {
+      return "a flag name is required";
     }
     if (initiator == null || initiator.isBlank()) {
       return "the initiator (--by) is required";
@@ -69,6 +70,9 @@ public record StartRolloutRequest(
             || guardrailInterval.isNegative())) {
       return "the guardrail interval must be longer than zero";
     }
+    if (onBreach() == BreachPolicy.NEVER) {
+      return "a rollout's breach policy is pause or rollback";
+    }
     for (double p : approvalAt()) {
       if (!(p > 0 && p <= 100)) {
         return "approval percentage " + p + " is outside 0-100";
@@ -79,22 +83,6 @@ public record StartRolloutRequest(
     }
     if (startAtMillis < 0) {
       return "the start time must not be negative";
-    }
-    return null;
-  }
-
-  /** Null when {@code name} is a valid flag name, else why not. */
-  public static String flagNameProblem(String name) {
-    if (name == null || name.isEmpty()) {
-      return "a flag name is required";
-    }
-    if (name.length() > MAX_FLAG_NAME) {
-      return "flag name is " + name.length() + " characters; the limit is " + MAX_FLAG_NAME;
-    }
-    if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-      return "flag name '"
-          + name
-          + "' may contain only letters, digits, '.', '_' and '-', starting with a letter or digit";
     }
     return null;
   }

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.ApprovalPolicy;
+import dev.rollgate.workflows.gate.BreachPolicy;
 import dev.rollgate.workflows.gate.Comparison;
 import dev.rollgate.workflows.gate.Guardrail;
 import dev.rollgate.workflows.gate.OperatorCommand;
+import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.testing.InMemoryFlags;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.ScriptedGuardrails;
-import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -101,7 +102,7 @@ class FlagRolloutWorkflowTest {
 
     RolloutResult result = stub(client).run(guarded(plan, BreachPolicy.PAUSE));
 
-    assertThat(result.phase()).isEqualTo(RolloutPhase.COMPLETED);
+    assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
     assertThat(result.finalPercent()).isEqualTo(100.0);
     assertThat(flags.applied).hasSize(168);
     for (int i = 0; i < 168; i++) {
@@ -120,25 +121,14 @@ class FlagRolloutWorkflowTest {
             .fetchHistory(FlagRolloutWorkflow.workflowId(FLAG), untyped.getExecution().getRunId())
             .getEvents()
             .size();
-    assertThat(events).isLessThan(FlagRolloutWorkflowImpl.CONTINUE_AS_NEW_AFTER_EVENTS + 500);
+    assertThat(events)
+        .isLessThan(dev.rollgate.workflows.release.Release.CONTINUE_AS_NEW_AFTER_EVENTS + 500);
     assertThat(audit.actions()).contains("rollgate:rollout-completed");
   }
 
   @Test
-  void recordContinueAsNewHistories(TestWorkflowEnvironment env, Worker worker) {
-    WorkflowClient client = start(env, worker);
-    RolloutPlan plan = RolloutPlan.linear(100, Duration.ofDays(7), HOUR);
-    FlagRolloutWorkflow wf = stub(client);
-    WorkflowExecution first = WorkflowClient.start(wf::run, guarded(plan, BreachPolicy.PAUSE));
-    RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
-    assertThat(result.phase()).isEqualTo(RolloutPhase.COMPLETED);
-    String id = FlagRolloutWorkflow.workflowId(FLAG);
-    recordRun(client, "continue-as-new-first-run", id, first.getRunId());
-    recordRun(client, "continue-as-new-last-run", id, null);
-  }
-
-  @Test
-  void recordPauseApprovalAbortHistory(TestWorkflowEnvironment env, Worker worker) {
+  void pauseThenApprovalsThenAbortWhilePausedKillsTheFlag(
+      TestWorkflowEnvironment env, Worker worker) {
     WorkflowClient client = start(env, worker);
     StartRolloutRequest req =
         withApprovals(
@@ -152,31 +142,15 @@ class FlagRolloutWorkflowTest {
     env.sleep(Duration.ofHours(3));
     wf.resume(new OperatorCommand("bob", null));
     env.sleep(Duration.ofHours(2));
-    assertThat(wf.status().phase()).isEqualTo(RolloutPhase.AWAITING_APPROVAL);
+    assertThat(wf.status().phase()).isEqualTo(Phase.AWAITING_APPROVAL);
     wf.approve(new Approval("carol", "fine"));
-    wf.pauseSignal(new OperatorCommand("dave", "wait"));
-    wf.approveSignal(new Approval("erin", null));
+    WorkflowStub.fromTyped(wf).signal("pause", new OperatorCommand("dave", "wait"));
+    WorkflowStub.fromTyped(wf).signal("approve", new Approval("erin", null));
     env.sleep(Duration.ofMinutes(30));
     wf.abort(new OperatorCommand("dave", "incident"));
     RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
-    assertThat(result.phase()).isEqualTo(RolloutPhase.ABORTED);
+    assertThat(result.phase()).isEqualTo(Phase.ABORTED);
     recordHistory(client, "pause-approval-abort");
-  }
-
-  private static void recordRun(WorkflowClient client, String name, String id, String runId) {
-    try {
-      java.nio.file.Path dir = java.nio.file.Path.of("target", "recorded-histories");
-      java.nio.file.Files.createDirectories(dir);
-      String json =
-          (runId == null ? client.fetchHistory(id) : client.fetchHistory(id, runId)).toJson(false);
-      try (var out =
-          new java.util.zip.GZIPOutputStream(
-              java.nio.file.Files.newOutputStream(dir.resolve(name + ".json.gz")))) {
-        out.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 
   @Test
@@ -189,20 +163,20 @@ class FlagRolloutWorkflowTest {
 
     assertThat(wf.pause(new OperatorCommand("bob", "investigating"))).startsWith("paused");
     RolloutStatus paused = wf.status();
-    assertThat(paused.phase()).isEqualTo(RolloutPhase.PAUSED);
-    assertThat(paused.gate().holdRemainingMillis())
+    assertThat(paused.phase()).isEqualTo(Phase.PAUSED);
+    assertThat(paused.release().gate().holdLeft().toMillis())
         .isBetween(
             Duration.ofHours(6).toMillis() - 60_000, Duration.ofHours(6).toMillis() + 60_000);
 
     env.sleep(Duration.ofDays(2));
     assertThat(flags.get(FLAG).percent()).isEqualTo(5.0);
-    assertThat(wf.status().gate().holdRemainingMillis())
-        .isEqualTo(paused.gate().holdRemainingMillis());
+    assertThat(wf.status().release().gate().holdRemaining())
+        .isEqualTo(paused.release().gate().holdRemaining());
 
     long resumedAt = env.currentTimeMillis();
     wf.resume(new OperatorCommand("bob", "fine"));
     RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
-    assertThat(result.phase()).isEqualTo(RolloutPhase.COMPLETED);
+    assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
     long stepAt = flags.applied.get(1).atMillis();
     assertThat(stepAt - resumedAt)
         .isBetween(
@@ -222,7 +196,7 @@ class FlagRolloutWorkflowTest {
     wf.abort(new OperatorCommand("carol", "checkout errors"));
     RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
 
-    assertThat(result.phase()).isEqualTo(RolloutPhase.ABORTED);
+    assertThat(result.phase()).isEqualTo(Phase.ABORTED);
     assertThat(flags.get(FLAG).killed()).isTrue();
     InMemoryFlags.Applied kill = flags.applied.get(flags.applied.size() - 1);
     assertThat(kill.kill()).isTrue();
@@ -241,7 +215,7 @@ class FlagRolloutWorkflowTest {
     wf.abort(new OperatorCommand("bob", "stop it"));
 
     assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).phase())
-        .isEqualTo(RolloutPhase.ABORTED);
+        .isEqualTo(Phase.ABORTED);
     assertThat(flags.get(FLAG).killed()).isTrue();
     recordHistory(client, "abort-while-paused");
   }
@@ -254,12 +228,12 @@ class FlagRolloutWorkflowTest {
     WorkflowClient.start(stub(client)::run, req);
     FlagRolloutWorkflow wf = running(client);
     env.sleep(Duration.ofHours(2));
-    assertThat(wf.status().phase()).isEqualTo(RolloutPhase.AWAITING_APPROVAL);
+    assertThat(wf.status().phase()).isEqualTo(Phase.AWAITING_APPROVAL);
 
     wf.abort(new OperatorCommand("alice", "changed my mind"));
 
     assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).phase())
-        .isEqualTo(RolloutPhase.ABORTED);
+        .isEqualTo(Phase.ABORTED);
     assertThat(flags.get(FLAG).killed()).isTrue();
     assertThat(flags.get(FLAG).percent()).isEqualTo(5.0);
   }
@@ -276,7 +250,7 @@ class FlagRolloutWorkflowTest {
 
     RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
 
-    assertThat(result.phase()).isEqualTo(RolloutPhase.ROLLED_BACK);
+    assertThat(result.phase()).isEqualTo(Phase.ROLLED_BACK);
     assertThat(flags.get(FLAG).percent()).isEqualTo(0.0);
     assertThat(flags.applied).extracting(InMemoryFlags.Applied::percent).containsExactly(5.0, 0.0);
     assertThat(result.summary()).contains("errors");
@@ -295,10 +269,10 @@ class FlagRolloutWorkflowTest {
     env.sleep(Duration.ofHours(12));
 
     RolloutStatus status = wf.status();
-    assertThat(status.phase()).isEqualTo(RolloutPhase.PAUSED);
+    assertThat(status.phase()).isEqualTo(Phase.PAUSED);
     assertThat(status.currentPercent()).isEqualTo(5.0);
-    assertThat(status.gate().pausedBy()).isEqualTo("rollgate");
-    assertThat(status.gate().pauseReason()).contains("breach", "errors");
+    assertThat(status.release().gate().pausedBy()).isEqualTo("rollgate");
+    assertThat(status.release().gate().pauseReason()).contains("breach", "errors");
 
     guardrails.value.set(0.001);
     wf.resume(new OperatorCommand("bob", "fixed"));
@@ -316,8 +290,8 @@ class FlagRolloutWorkflowTest {
     env.sleep(Duration.ofMinutes(5));
 
     RolloutStatus status = wf.status();
-    assertThat(status.phase()).isEqualTo(RolloutPhase.PAUSED);
-    assertThat(status.gate().pauseReason()).contains("inconclusive", "no data");
+    assertThat(status.phase()).isEqualTo(Phase.PAUSED);
+    assertThat(status.release().gate().pauseReason()).contains("inconclusive", "no data");
     assertThat(flags.applied).isEmpty();
     wf.abort(new OperatorCommand("bob", "no metrics"));
   }
@@ -346,7 +320,7 @@ class FlagRolloutWorkflowTest {
     assertThat(wf.approve(new Approval("dave", null))).contains("2 of 2");
     RolloutResult result = WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);
     assertThat(result.finalPercent()).isEqualTo(50.0);
-    assertThat(wf.status().gate().approvals())
+    assertThat(wf.status().release().gate().approvals())
         .extracting(a -> a.by())
         .containsExactly("bob", "dave");
     recordHistory(client, "approvals");
@@ -359,13 +333,13 @@ class FlagRolloutWorkflowTest {
     FlagRolloutWorkflow wf = running(client);
     env.sleep(Duration.ofMinutes(10));
 
-    wf.resumeSignal(new OperatorCommand("bob", null));
-    wf.approveSignal(new Approval("bob", null));
+    WorkflowStub.fromTyped(wf).signal("resume", new OperatorCommand("bob", null));
+    WorkflowStub.fromTyped(wf).signal("approve", new Approval("bob", null));
 
     RolloutStatus status = wf.status();
-    assertThat(status.gate().rejected())
+    assertThat(status.release().gate().rejected())
         .containsExactly("resume by bob: not paused", "approve by bob: no approval is pending");
-    assertThat(status.phase()).isEqualTo(RolloutPhase.HOLDING);
+    assertThat(status.phase()).isEqualTo(Phase.HOLDING);
     assertThat(WorkflowStub.fromTyped(wf).getResult(RolloutResult.class).finalPercent())
         .isEqualTo(50.0);
     assertThat(audit.actions()).contains("bob:resume-refused", "bob:approve-refused");
@@ -403,7 +377,7 @@ class FlagRolloutWorkflowTest {
     FlagRolloutWorkflow wf = running(client);
     env.sleep(Duration.ofDays(1));
 
-    assertThat(wf.status().phase()).isEqualTo(RolloutPhase.SCHEDULED);
+    assertThat(wf.status().phase()).isEqualTo(Phase.SCHEDULED);
     assertThat(flags.applied).isEmpty();
 
     WorkflowStub.fromTyped(wf).getResult(RolloutResult.class);

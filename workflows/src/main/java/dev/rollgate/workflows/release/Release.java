@@ -1,0 +1,570 @@
+package dev.rollgate.workflows.release;
+
+import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.gate.Approval;
+import dev.rollgate.workflows.gate.ApprovalPolicy;
+import dev.rollgate.workflows.gate.GateStatus;
+import dev.rollgate.workflows.gate.OperatorCommand;
+import dev.rollgate.workflows.gate.OperatorGate;
+import dev.rollgate.workflows.gate.OperatorGate.HoldOutcome;
+import dev.rollgate.workflows.gate.PendingApproval;
+import io.temporal.common.converter.DataConverterException;
+import io.temporal.common.converter.EncodedValues;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.DynamicSignalHandler;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+
+/**
+ * The release skeleton every kind runs on, living inside the kind's workflow: steps, holds whose
+ * timers freeze on pause, approval gates, pause/resume/abort, compensation (a saga kept as data),
+ * cancellation, visibility, audit, continue-as-new and step keys. A kind calls it from its workflow
+ * method; it never touches I/O itself.
+ */
+public final class Release {
+  /** The {@code Workflow.getVersion} change id of the release kit. */
+  public static final String KIT_CHANGE = "release-kit";
+
+  /** Continue-as-new well before Temporal's 10,240-event warning. */
+  public static final int CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
+
+  private static final Logger log = Workflow.getLogger(Release.class);
+
+  private final String kind;
+  private final String target;
+  private final OperatorGate gate;
+  private final Visibility visibility;
+  private final List<Undo> saga = new ArrayList<>();
+  private final long startedAtMillis;
+  private final int generation;
+  private ReleaseKind hooks;
+  private Phase phase = Phase.STARTING;
+  private String step = "starting";
+  private String outcome;
+  private Integer version;
+  private Promise<Void> compensation;
+  private final List<String> undone = new ArrayList<>();
+  private final List<String> undoFailures = new ArrayList<>();
+
+  /**
+   * @param kind the kind's name, e.g. {@code rollout}
+   * @param target what the release acts on
+   * @param initiator who started it
+   * @param carried the kit's state from before a continue-as-new, or null
+   */
+  public Release(String kind, String target, String initiator, ReleaseState carried) {
+    this.kind = kind;
+    this.target = target;
+    this.gate = new OperatorGate(initiator, carried == null ? null : carried.gate());
+    this.visibility = new Visibility(kind, target);
+    if (carried != null) {
+      saga.addAll(carried.saga());
+      startedAtMillis = carried.startedAtMillis();
+      generation = carried.generation();
+    } else {
+      startedAtMillis = Workflow.currentTimeMillis();
+      generation = 0;
+    }
+    Workflow.registerListener((DynamicSignalHandler) this::onSignal);
+  }
+
+  void bind(ReleaseKind kind) {
+    this.hooks = kind;
+  }
+
+  // ---- running ----
+
+  /**
+   * Runs a kind's body: refuses bad input, then runs it, and ends it whichever way it ends. A
+   * {@link Stop} (abort, rollback) runs the compensation and ends ABORTED or ROLLED_BACK; a
+   * cancellation runs it in a detached scope, ends CANCELLED and leaves Temporal's status Canceled;
+   * a failed activity runs it and fails the workflow with the activity's failure type.
+   *
+   * @param problem null when the input is valid, else why not (a non-retryable INVALID_INPUT)
+   * @param body the kind's steps; returns a sentence on what it achieved
+   * @return the terminal phase and a sentence for people
+   */
+  public Ending run(String problem, Supplier<String> body) {
+    if (problem != null) {
+      throw FailureType.INVALID_INPUT.permanent(problem);
+    }
+    legacy(); // the version marker is the first command of a new release
+    try {
+      String summary = body.get();
+      return finish(Phase.COMPLETED, summary);
+    } catch (Stop stop) {
+      return stopped(stop);
+    } catch (CanceledFailure cancelled) {
+      cancelled(cancelled);
+      throw cancelled;
+    } catch (ActivityFailure failure) {
+      if (failure.getCause() instanceof CanceledFailure cancelled) {
+        // an activity was running when the cancellation arrived
+        cancelled(cancelled);
+        throw cancelled;
+      }
+      throw failed(failure);
+    }
+  }
+
+  /** How a release ended. */
+  public record Ending(Phase phase, String summary) {}
+
+  private Ending stopped(Stop stop) {
+    StopCause cause = stop.stopCause();
+    if (cause == StopCause.ABORT) {
+      startCompensation(StopCause.ABORT);
+      compensation.get();
+      String summary =
+          "aborted by " + gate.abortedBy() + ": " + gate.abortReason() + undoneSuffix();
+      return finish(endPhase(Phase.ABORTED), summary);
+    }
+    if (!legacy()) {
+      enter(Phase.ROLLING_BACK, stop.getMessage());
+      gate.record(OperatorGate.SYSTEM, "rollback", stop.getMessage());
+    }
+    compensate(cause, stop.getMessage()).get();
+    return finish(endPhase(cause.ends()), "rolled back: " + stop.getMessage() + undoneSuffix());
+  }
+
+  private void cancelled(CanceledFailure cancelled) {
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              String reason = cancelled.getMessage();
+              gate.record(
+                  "temporal",
+                  "cancel",
+                  "cancellation requested through Temporal"
+                      + (reason == null || reason.isBlank() ? "" : ": " + reason));
+              compensate(StopCause.CANCEL, "cancelled through Temporal").get();
+              finish(endPhase(Phase.CANCELLED), "cancelled through Temporal" + undoneSuffix());
+            })
+        .run();
+  }
+
+  private ApplicationFailure failed(ActivityFailure failure) {
+    ApplicationFailure typed = typed(failure);
+    if (!legacy()) {
+      Workflow.newDetachedCancellationScope(
+              () -> {
+                compensate(StopCause.FAILURE, typed.getOriginalMessage()).get();
+                finish(endPhase(Phase.FAILED), typed.getOriginalMessage() + undoneSuffix());
+              })
+          .run();
+    }
+    return typed;
+  }
+
+  /** An activity's failure as the workflow's own, keeping its type; never retried. */
+  private static ApplicationFailure typed(ActivityFailure failure) {
+    if (failure.getCause() instanceof ApplicationFailure cause) {
+      return ApplicationFailure.newNonRetryableFailure(cause.getOriginalMessage(), cause.getType());
+    }
+    return ApplicationFailure.newNonRetryableFailure(
+        FailureType.rootMessage(failure), FailureType.UNAVAILABLE.name());
+  }
+
+  /** A failed undo makes the release FAILED: a rollback that did not happen is never hidden. */
+  private Phase endPhase(Phase wanted) {
+    return undoFailures.isEmpty() ? wanted : Phase.FAILED;
+  }
+
+  private String undoneSuffix() {
+    StringBuilder sb = new StringBuilder();
+    for (String u : undone) {
+      sb.append("; ").append(u);
+    }
+    for (String f : undoFailures) {
+      sb.append("; UNDO FAILED: ").append(f);
+    }
+    return sb.toString();
+  }
+
+  private Ending finish(Phase end, String summary) {
+    phase = end;
+    outcome = summary;
+    gate.record(OperatorGate.SYSTEM, kind + "-" + end.name().toLowerCase(Locale.ROOT), summary);
+    publish();
+    gate.flushAudit();
+    return new Ending(end, summary);
+  }
+
+  // ---- compensation ----
+
+  /** Remembers a change to undo if the release stops; adding the same change twice is a no-op. */
+  public void changed(Undo change) {
+    if (!saga.contains(change)) {
+      saga.add(change);
+    }
+  }
+
+  private void startCompensation(StopCause cause) {
+    if (compensation == null) {
+      compensation = compensate(cause, gate.abortReason());
+    }
+  }
+
+  /**
+   * Undoes every recorded change, newest first, one after the other; a failed undo is reported and
+   * the rest still run. The first undo's commands are issued at once, in the caller's thread (an
+   * abort handler starts the kill switch before it returns).
+   */
+  private Promise<Void> compensate(StopCause cause, String reason) {
+    undone.clear();
+    undoFailures.clear();
+    Promise<Void> chain = null;
+    for (int i = saga.size() - 1; i >= 0; i--) {
+      Undo change = saga.get(i);
+      chain =
+          chain == null
+              ? undoOne(change, cause, reason)
+              : chain.thenCompose(done -> undoOne(change, cause, reason));
+    }
+    return chain == null ? Workflow.newPromise(null) : chain;
+  }
+
+  private Promise<Void> undoOne(Undo change, StopCause cause, String reason) {
+    return hooks
+        .undo(change, cause, reason)
+        .handle(
+            (done, failure) -> {
+              if (failure == null) {
+                undone.add(done);
+              } else {
+                String what =
+                    change.action()
+                        + " "
+                        + change.subject()
+                        + ": "
+                        + FailureType.rootMessage(failure);
+                undoFailures.add(what);
+                log.error("undo failed: {}", what);
+              }
+              return null;
+            });
+  }
+
+  // ---- steps and waits ----
+
+  /** Enters a phase with the kind's step name, and publishes it. */
+  public void enter(Phase next, String stepName) {
+    phase = next;
+    step = stepName;
+    publish();
+  }
+
+  /** Throws {@link Stop} when an abort was accepted. */
+  public void checkAborted() {
+    if (gate.isAborted()) {
+      throw new Stop(StopCause.ABORT, gate.abortReason());
+    }
+  }
+
+  /**
+   * Holds for {@code total} of unpaused time (HOLDING), running {@code check} every {@code
+   * checkEvery}; an abort ends it with {@link Stop}.
+   */
+  public void hold(Duration total, String stepName, Duration checkEvery, Runnable check) {
+    enter(Phase.HOLDING, stepName);
+    String summary = stepName + " (" + Words.duration(total) + ")";
+    if (gate.hold(total, checkEvery, check, summary, legacy()) == HoldOutcome.ABORTED) {
+      throw new Stop(StopCause.ABORT, gate.abortReason());
+    }
+  }
+
+  /** Waits without changing the phase (e.g. between guardrail measurements); frozen by pause. */
+  public void wait(Duration d, String summary) {
+    if (gate.hold(d, null, null, summary, legacy()) == HoldOutcome.ABORTED) {
+      throw new Stop(StopCause.ABORT, gate.abortReason());
+    }
+  }
+
+  /** Waits until {@code atMillis} (SCHEDULED); an abort ends it. */
+  public void scheduled(long atMillis) {
+    long wait = atMillis - Workflow.currentTimeMillis();
+    if (wait > 0) {
+      enter(Phase.SCHEDULED, "starts at " + Instant.ofEpochMilli(atMillis));
+      if (gate.hold(Duration.ofMillis(wait), null, null, "scheduled start", legacy())
+          == HoldOutcome.ABORTED) {
+        throw new Stop(StopCause.ABORT, gate.abortReason());
+      }
+    }
+  }
+
+  /** Waits for {@code policy.required()} distinct approvals (AWAITING_APPROVAL). */
+  public void awaitApprovals(String gateName, ApprovalPolicy policy) {
+    enter(Phase.AWAITING_APPROVAL, gateName);
+    if (!gate.awaitApprovals(gateName, policy)) {
+      throw new Stop(StopCause.ABORT, gate.abortReason());
+    }
+  }
+
+  /** Waits while paused (PAUSED); an abort ends it. */
+  public void awaitRunning() {
+    if (gate.isPaused()) {
+      enter(Phase.PAUSED, step);
+    }
+    if (!gate.awaitNotPaused()) {
+      throw new Stop(StopCause.ABORT, gate.abortReason());
+    }
+  }
+
+  /**
+   * Pauses on the workflow's own account (a failed or inconclusive gate).
+   *
+   * @param publish publish now; a gate that waits for the resume next publishes then
+   */
+  public void pauseBySystem(String reason, boolean publish) {
+    gate.pauseBySystem(reason);
+    if (publish) {
+      publish();
+    }
+  }
+
+  /** Appends to the audit log (asynchronously; flushed before the release ends). */
+  public void record(String actor, String action, String details) {
+    gate.record(actor, action, details);
+  }
+
+  // ---- continue-as-new and step keys ----
+
+  /** Whether the history is long enough to continue as new. */
+  public boolean historyIsLarge() {
+    return Workflow.getInfo().isContinueAsNewSuggested()
+        || Workflow.getInfo().getHistoryLength() > CONTINUE_AS_NEW_AFTER_EVENTS;
+  }
+
+  /**
+   * Continues as new with {@code nextInput}, which must carry {@link #carry()}; waits for audit
+   * writes and running handlers first.
+   */
+  public void continueAsNew(Object nextInput) {
+    gate.flushAudit();
+    log.info("continuing as new after {} events", Workflow.getInfo().getHistoryLength());
+    Workflow.continueAsNew(nextInput);
+  }
+
+  /** The kit's state for the next run. */
+  public ReleaseState carry() {
+    return new ReleaseState(gate.status(), startedAtMillis, generation + 1, saga);
+  }
+
+  /**
+   * Idempotency key of a side effect: the workflow id names the target, the first run id tells this
+   * release from an earlier one of the same target and stays the same across continue-as-new.
+   */
+  public String stepKey(String stepName) {
+    return Workflow.getInfo().getWorkflowId()
+        + "/"
+        + Workflow.getInfo().getFirstExecutionRunId()
+        + "/"
+        + stepName;
+  }
+
+  /**
+   * True for runs whose history was recorded before the release kit: they keep its commands (an
+   * upsert per publication, sliced hold timers) so that they replay.
+   */
+  public boolean legacy() {
+    if (version == null) {
+      version = Workflow.getVersion(KIT_CHANGE, Workflow.DEFAULT_VERSION, 1);
+    }
+    return version == Workflow.DEFAULT_VERSION;
+  }
+
+  // ---- operator actions ----
+
+  /** Handles an operator verb from an update: a refusal is recorded and thrown as REFUSED. */
+  public String approve(Approval approval) {
+    return act(ReleaseControls.APPROVE, approval, true);
+  }
+
+  public String operate(String verb, OperatorCommand command) {
+    return act(verb, command, true);
+  }
+
+  private String act(String verb, Object argument, boolean fromUpdate) {
+    String actor =
+        argument instanceof Approval a
+            ? a.by()
+            : argument instanceof OperatorCommand c ? c.by() : null;
+    String refusal =
+        switch (verb) {
+          case ReleaseControls.APPROVE -> gate.checkApprove((Approval) argument);
+          case ReleaseControls.PAUSE -> gate.checkPause((OperatorCommand) argument);
+          case ReleaseControls.RESUME -> gate.checkResume((OperatorCommand) argument);
+          default -> gate.checkAbort((OperatorCommand) argument);
+        };
+    if (refusal != null) {
+      gate.reject(verb, actor, refusal);
+      if (fromUpdate) {
+        throw FailureType.REFUSED.permanent(refusal);
+      }
+      return refusal;
+    }
+    String result =
+        switch (verb) {
+          case ReleaseControls.APPROVE -> gate.applyApprove((Approval) argument);
+          case ReleaseControls.PAUSE -> gate.applyPause((OperatorCommand) argument);
+          case ReleaseControls.RESUME -> gate.applyResume((OperatorCommand) argument);
+          default -> gate.applyAbort((OperatorCommand) argument);
+        };
+    if (gate.isAborted()) {
+      // the kill switch starts from the handler, without waiting for the main loop to wake
+      startCompensation(StopCause.ABORT);
+    }
+    publish();
+    return result;
+  }
+
+  /** Signals: the four verbs, checked like updates; malformed or unknown ones are refused. */
+  private void onSignal(String name, EncodedValues args) {
+    Class<?> type =
+        switch (name) {
+          case ReleaseControls.APPROVE -> Approval.class;
+          case ReleaseControls.PAUSE, ReleaseControls.RESUME, ReleaseControls.ABORT ->
+              OperatorCommand.class;
+          default -> null;
+        };
+    if (type == null) {
+      gate.reject(name, null, "unknown signal '" + name + "' (approve, pause, resume, abort)");
+      return;
+    }
+    Object argument;
+    try {
+      argument = args.get(0, type);
+    } catch (DataConverterException e) {
+      gate.reject(
+          name,
+          null,
+          "malformed "
+              + name
+              + " payload (expected "
+              + (type == Approval.class
+                  ? "{\"by\": \"you\", \"comment\": \"...\"}"
+                  : "{\"by\": \"you\", \"reason\": \"...\"}")
+              + ")");
+      return;
+    }
+    act(name, argument, false);
+  }
+
+  // ---- status ----
+
+  /** The phase shown: PAUSED while paused, unless the release has ended. */
+  public Phase shownPhase() {
+    return !phase.isTerminal() && gate.isPaused() ? Phase.PAUSED : phase;
+  }
+
+  public boolean isPaused() {
+    return gate.isPaused();
+  }
+
+  public String outcome() {
+    return outcome;
+  }
+
+  public long startedAtMillis() {
+    return startedAtMillis;
+  }
+
+  public GateView gateView() {
+    return GateView.of(gate.status());
+  }
+
+  public GateStatus gateStatus() {
+    return gate.status();
+  }
+
+  /** The {@code release} query's answer. */
+  public ReleaseStatus status() {
+    GateStatus g = gate.status();
+    return new ReleaseStatus(
+        kind,
+        target,
+        shownPhase(),
+        step,
+        hooks.progress(),
+        hooks.position(),
+        phase.isTerminal() ? null : hooks.next(),
+        g.holdEndsAtMillis() > 0 ? Instant.ofEpochMilli(g.holdEndsAtMillis()) : null,
+        Instant.ofEpochMilli(startedAtMillis),
+        details(),
+        GateView.of(g),
+        outcome);
+  }
+
+  /** Publishes search attributes (when changed) and the Web UI details. */
+  public void publish() {
+    visibility.publish(shownPhase(), hooks.progress(), details(), legacy());
+  }
+
+  /**
+   * The Web UI details, in words: what the release is doing, what is pending and when. For example
+   * "5 % at 02:18 UTC, in 51m", "waiting for 2 approvals ...", "paused by bob: 51m of hold left".
+   */
+  String details() {
+    GateStatus g = gate.status();
+    Phase shown = shownPhase();
+    StringBuilder d = new StringBuilder();
+    d.append("**")
+        .append(kind)
+        .append(' ')
+        .append(target)
+        .append("** · ")
+        .append(shown)
+        .append(" · ")
+        .append(hooks.position());
+    if (shown.isTerminal()) {
+      if (outcome != null) {
+        d.append("\n\n").append(outcome);
+      }
+      return d.toString();
+    }
+    Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
+    String next = hooks.next();
+    if (g.paused()) {
+      d.append("\n\npaused by ").append(g.pausedBy());
+      if (g.pauseReason() != null && !g.pauseReason().isBlank()) {
+        d.append(" (").append(g.pauseReason()).append(')');
+      }
+      if (g.holdRemainingMillis() > 0) {
+        d.append(": ")
+            .append(Words.duration(Duration.ofMillis(g.holdRemainingMillis())))
+            .append(" of hold left");
+      }
+      d.append("; resume or abort to go on");
+    } else if (g.pending() != null) {
+      PendingApproval p = g.pending();
+      d.append("\n\nwaiting for ")
+          .append(Words.count(p.required() - p.received().size(), "approval"))
+          .append(" (")
+          .append(p.gate())
+          .append(")");
+      if (!p.received().isEmpty()) {
+        d.append("; approved by ")
+            .append(String.join(", ", p.received().stream().map(r -> r.by()).toList()));
+      }
+      if (!p.initiatorMayApprove()) {
+        d.append("; the initiator (").append(g.initiator()).append(") may not approve");
+      }
+    } else if (next != null && g.holdEndsAtMillis() > 0) {
+      d.append("\n\nnext: ")
+          .append(next)
+          .append(" at ")
+          .append(Words.when(Instant.ofEpochMilli(g.holdEndsAtMillis()), now));
+    } else if (step != null) {
+      d.append("\n\n").append(step);
+    }
+    return d.toString();
+  }
+}

@@ -1,0 +1,43 @@
+package dev.rollgate.workflows.release;
+
+import dev.rollgate.workflows.gate.Approval;
+import dev.rollgate.workflows.gate.OperatorCommand;
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.UpdateMethod;
+
+/**
+ * Operator verbs and queries every Rollgate release accepts, whatever its kind.
+ *
+ * <p>Each verb exists twice. As an update (what the CLI sends): the answer, or the reason for a
+ * refusal as an {@code ApplicationFailure} of type {@code REFUSED}, comes back at once. As a signal
+ * named {@link #APPROVE}, {@link #PAUSE}, {@link #RESUME} or {@link #ABORT} (what the Web UI and
+ * {@code temporal workflow signal} send), handled by the kit so that a malformed payload or an
+ * unknown signal name is refused with a reason instead of being dropped. Every action, accepted or
+ * refused, is written to the audit log; refusals are also kept in {@link GateView#rejected()}.
+ */
+public interface ReleaseControls {
+  String APPROVE = "approve";
+  String PAUSE = "pause";
+  String RESUME = "resume";
+  String ABORT = "abort";
+
+  @UpdateMethod(name = "Approve")
+  String approve(Approval approval);
+
+  @UpdateMethod(name = "Pause")
+  String pause(OperatorCommand command);
+
+  @UpdateMethod(name = "Resume")
+  String resume(OperatorCommand command);
+
+  @UpdateMethod(name = "Abort")
+  String abort(OperatorCommand command);
+
+  /** Gate state only. */
+  @QueryMethod(name = "gate")
+  GateView gate();
+
+  /** The kind-independent status: phase, step, progress, next step, gate, outcome. */
+  @QueryMethod(name = "release")
+  ReleaseStatus release();
+}

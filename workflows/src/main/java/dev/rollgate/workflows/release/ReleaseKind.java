@@ -1,0 +1,26 @@
+package dev.rollgate.workflows.release;
+
+import io.temporal.workflow.Promise;
+
+/** What the kit asks of a kind: where it is, and how to undo one of its changes. */
+public interface ReleaseKind {
+  /** Progress 0..100 for the {@code RollgateProgress} search attribute. */
+  double progress();
+
+  /** Where the release is, in words: {@code "5 % (step 2 of 5)"}. */
+  String position();
+
+  /** What the next step does, in words ({@code "25 %"}), or null when no step is left. */
+  String next();
+
+  /**
+   * Starts undoing one change, in workflow code: start its activities with {@code
+   * Async.function(stub::method, ...)} so they are issued at once (an abort's kill switch starts
+   * from the abort handler). The promise completes with what was done, in words, for the outcome
+   * and the audit log. Must be idempotent (use {@link Release#stepKey}): it may run again after a
+   * crash or a cancellation during an abort.
+   *
+   * @param reason why the release stops, for the change's audit trail
+   */
+  Promise<String> undo(Undo change, StopCause cause, String reason);
+}
