@@ -16,7 +16,12 @@ public enum FailureType {
   /** A dependency (Prometheus, PostgreSQL, Redis) could not be reached. Retried. */
   UNAVAILABLE,
   /** A concurrent writer changed the object first. Retried. */
-  CONFLICT;
+  CONFLICT,
+  /**
+   * A release stopped but a change could not be undone (a rollback that did not happen): a person
+   * must look. Never retried.
+   */
+  COMPENSATION_FAILED;
 
   /** A permanent failure: the activity or workflow must not retry it. */
   public ApplicationFailure permanent(String message) {

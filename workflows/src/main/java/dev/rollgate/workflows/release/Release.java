@@ -41,6 +41,7 @@ public final class Release {
 
   private final String kind;
   private final String target;
+  private int continueAsNewAfterEvents = CONTINUE_AS_NEW_AFTER_EVENTS;
   private final OperatorGate gate;
   private final Visibility visibility;
   private final List<Undo> saga = new ArrayList<>();
@@ -94,6 +95,15 @@ public final class Release {
    * @return the terminal phase and a sentence for people
    */
   public Ending run(String problem, Supplier<String> body) {
+    Ending end = runBody(problem, body);
+    if (!undoFailures.isEmpty()) {
+      // the release ended, but not where it should have: fail loudly, never as a success
+      throw FailureType.COMPENSATION_FAILED.permanent(end.summary());
+    }
+    return end;
+  }
+
+  private Ending runBody(String problem, Supplier<String> body) {
     if (problem != null) {
       throw FailureType.INVALID_INPUT.permanent(problem);
     }
@@ -330,6 +340,12 @@ public final class Release {
     }
   }
 
+  /** Starts paused on the initiator's request: nothing changes until someone resumes. */
+  public void startPaused(String by, String reason) {
+    gate.applyPause(new OperatorCommand(by, reason));
+    publish();
+  }
+
   /** Appends to the audit log (asynchronously; flushed before the release ends). */
   public void record(String actor, String action, String details) {
     gate.record(actor, action, details);
@@ -340,7 +356,12 @@ public final class Release {
   /** Whether the history is long enough to continue as new. */
   public boolean historyIsLarge() {
     return Workflow.getInfo().isContinueAsNewSuggested()
-        || Workflow.getInfo().getHistoryLength() > CONTINUE_AS_NEW_AFTER_EVENTS;
+        || Workflow.getInfo().getHistoryLength() > continueAsNewAfterEvents;
+  }
+
+  /** Continue as new after this many events instead of {@value #CONTINUE_AS_NEW_AFTER_EVENTS}. */
+  public void continueAsNewAfter(int events) {
+    this.continueAsNewAfterEvents = events;
   }
 
   /**

@@ -114,7 +114,12 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
   private void prepare() {
     release.publish();
     flags().describe(request.flag());
-    guardrails.validate();
+    if (request.startPaused()) {
+      // the CLI checked the guardrails, or was told Prometheus is down and asked for this
+      release.startPaused(request.initiator(), "started paused");
+    } else {
+      guardrails.validate();
+    }
     release.record(
         request.initiator(),
         "rollout-started",

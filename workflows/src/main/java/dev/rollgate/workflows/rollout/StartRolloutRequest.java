@@ -21,6 +21,7 @@ import java.util.List;
  * @param approvalPolicy how many distinct approvers, and whether the initiator counts
  * @param startAtMillis epoch millis of the first step, 0 for now
  * @param carried progress carried across continue-as-new; null on a fresh start
+ * @param startPaused start paused: nothing changes until an operator resumes
  */
 public record StartRolloutRequest(
     String flag,
@@ -33,7 +34,35 @@ public record StartRolloutRequest(
     List<Double> approvalAt,
     ApprovalPolicy approvalPolicy,
     long startAtMillis,
-    RolloutProgress carried) {
+    RolloutProgress carried,
+    boolean startPaused) {
+
+  public StartRolloutRequest(
+      String flag,
+      String initiator,
+      String reason,
+      RolloutPlan plan,
+      List<Guardrail> guardrails,
+      Duration guardrailInterval,
+      BreachPolicy onBreach,
+      List<Double> approvalAt,
+      ApprovalPolicy approvalPolicy,
+      long startAtMillis,
+      RolloutProgress carried) {
+    this(
+        flag,
+        initiator,
+        reason,
+        plan,
+        guardrails,
+        guardrailInterval,
+        onBreach,
+        approvalAt,
+        approvalPolicy,
+        startAtMillis,
+        carried,
+        false);
+  }
 
   /** A rollout without guardrails or approval gates, starting now. */
   public static StartRolloutRequest of(String flag, String initiator, RolloutPlan plan) {
@@ -114,6 +143,7 @@ public record StartRolloutRequest(
         approvalAt,
         approvalPolicy,
         startAtMillis,
-        progress);
+        progress,
+        startPaused);
   }
 }

@@ -5,6 +5,8 @@ import dev.rollgate.workflows.gate.GuardrailActivities;
 import dev.rollgate.workflows.gate.GuardrailReading;
 import dev.rollgate.workflows.gate.Verdict;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -13,13 +15,24 @@ public final class ScriptedGuardrails implements GuardrailActivities {
   public final AtomicReference<Double> value = new AtomicReference<>(0.001);
   public final AtomicInteger checks = new AtomicInteger();
 
+  /** Values read first, one per check, before {@link #value} applies. */
+  public final Queue<Double> script = new ConcurrentLinkedQueue<>();
+
+  /** When set, the metrics source is "unreachable": every reading is an error with this text. */
+  public final AtomicReference<String> error = new AtomicReference<>();
+
   @Override
   public List<GuardrailReading> check(List<Guardrail> guardrails) {
     checks.incrementAndGet();
-    Double v = value.get();
+    Double scripted = script.poll();
+    Double v = scripted != null ? scripted : value.get();
+    String failure = error.get();
     return guardrails.stream()
         .map(
             g -> {
+              if (failure != null) {
+                return new GuardrailReading(g.name(), Verdict.INCONCLUSIVE, null, failure, 0, true);
+              }
               if (v == null) {
                 return new GuardrailReading(g.name(), Verdict.INCONCLUSIVE, null, "no data", 0);
               }
