@@ -256,7 +256,8 @@ public final class OperatorGate {
         long elapsed = Math.max(0, Workflow.currentTimeMillis() - start);
         remaining -= interrupted ? Math.min(elapsed, slice) : slice;
         holdRemainingMillis = Math.max(0, remaining);
-        if (!interrupted && check != null && !aborted) {
+        // the hold's last slice needs no check of its own: the gate before the step reads next
+        if (!interrupted && check != null && !aborted && (legacy || remaining > 0)) {
           check.run();
         }
       }

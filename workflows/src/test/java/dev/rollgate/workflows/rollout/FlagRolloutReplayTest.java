@@ -1,25 +1,32 @@
 package dev.rollgate.workflows.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.WorkflowReplayer;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Replays recorded histories of real runs against today's workflow code. A failure means the change
- * would break rollouts that are running now: put it behind {@code Workflow.getVersion}. To record
- * new histories run FlagRolloutWorkflowTest and copy target/recorded-histories/*.json.
+ * Replays recorded histories of real runs against today's workflow code: those recorded before the
+ * release kit (plain names, including a run that continued as new) and since ({@code kit-*}). A
+ * failure means the change would break rollouts that are running now: put it behind {@code
+ * Workflow.getVersion}. To record new histories run FlagRolloutWorkflowTest and copy
+ * target/recorded-histories/*.json.
  */
 class FlagRolloutReplayTest {
 
@@ -40,6 +47,38 @@ class FlagRolloutReplayTest {
     assertThat(recorded.getEvents()).isNotEmpty();
 
     WorkflowReplayer.replayWorkflowExecution(recorded, FlagRolloutWorkflowImpl.class);
+  }
+
+  /** The rollout with one more command at its start, as a careless edit would add. */
+  public static class ChangedRollout extends FlagRolloutWorkflowImpl {
+    @WorkflowInit
+    public ChangedRollout(StartRolloutRequest request) {
+      super(request);
+    }
+
+    @Override
+    public RolloutResult run(StartRolloutRequest request) {
+      Workflow.sleep(Duration.ofSeconds(1));
+      return super.run(request);
+    }
+  }
+
+  /** The negative control: the replay above can fail, and does when the commands change. */
+  @ParameterizedTest
+  @MethodSource("histories")
+  void aChangedWorkflowFailsReplay(Path history) throws Exception {
+    WorkflowExecutionHistory recorded = WorkflowExecutionHistory.fromJson(read(history));
+
+    assertThatThrownBy(
+            () -> WorkflowReplayer.replayWorkflowExecution(recorded, ChangedRollout.class))
+        .hasStackTraceContaining("NonDeterministicException");
+  }
+
+  @Test
+  void historiesFromBeforeAndSinceTheReleaseKitAreKept() throws Exception {
+    List<String> names = histories().stream().map(p -> p.getFileName().toString()).toList();
+    assertThat(names).contains("continue-as-new-first-run.json.gz", "pause-approval-abort.json");
+    assertThat(names).anyMatch(n -> n.startsWith("kit-"));
   }
 
   /** Reads a history; long ones (a run that continued as new) are kept gzipped. */
