@@ -20,7 +20,7 @@ public final class Failures {
     if (e instanceof ApplicationFailure af) {
       return af;
     }
-    String message = doing + ": " + rootMessage(e);
+    String message = doing + ": " + FailureType.rootMessage(e);
     if (e instanceof DataAccessException dae && isSerializationConflict(dae)) {
       return FailureType.CONFLICT.transientFailure(message, e);
     }
@@ -38,13 +38,5 @@ public final class Failures {
   private static boolean isSerializationConflict(DataAccessException e) {
     String state = e.sqlState();
     return "40001".equals(state) || "40P01".equals(state) || "23505".equals(state);
-  }
-
-  public static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 }

@@ -1,65 +1,67 @@
 package dev.rollgate.starter;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.rollgate.starter.cli.CliException;
+import dev.rollgate.starter.cli.Console;
+import dev.rollgate.starter.cli.ExitCode;
 import dev.rollgate.starter.flags.FlagsCommand;
-import dev.rollgate.starter.gate.VerbCommands;
-import dev.rollgate.starter.rollout.RolloutCommand;
+import dev.rollgate.starter.release.DescribeCommand;
+import dev.rollgate.starter.release.HistoryCommand;
+import dev.rollgate.starter.release.Kind;
+import dev.rollgate.starter.release.Kinds;
+import dev.rollgate.starter.release.ListCommand;
+import dev.rollgate.starter.release.StatusVerb;
+import dev.rollgate.starter.release.VerbCommands;
+import dev.rollgate.starter.rollout.RolloutKind;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-/** {@code rollgate}: start and steer Rollgate's release workflows. */
+/**
+ * {@code rollgate}: start and steer Rollgate's releases. The root assembles the command tree: the
+ * generic verbs, then one command group per registered kind with its {@code start} and the same
+ * generic verbs bound to the kind. Subcommands never refer back to this class.
+ */
 @Command(
     name = "rollgate",
-    mixinStandardHelpOptions = true,
     version = "rollgate 0.1.0",
-    description = "Start and steer Rollgate release workflows on Temporal.",
-    subcommands = {
-      StatusCommand.class,
-      ListCommand.class,
-      DescribeCommand.class,
-      VerbCommands.Approve.class,
-      VerbCommands.Pause.class,
-      VerbCommands.Resume.class,
-      VerbCommands.Abort.class,
-      RolloutCommand.class,
-      FlagsCommand.class,
-      CommandLine.HelpCommand.class
+    description = "Start and steer Rollgate releases on Temporal.",
+    footer = {
+      "",
+      "Exit codes: 0 done, 1 refused or failed, 2 bad usage or bad input (nothing was sent).",
+      "Errors are one line on stderr. 'rollgate COMMAND --help' documents every option."
     })
 public class RollgateCli implements Runnable {
-  public static final int EXIT_OK = 0;
-  public static final int EXIT_FAILED = 1;
-  public static final int EXIT_USAGE = 2;
 
-  public static final ObjectMapper JSON =
-      new ObjectMapper()
-          .findAndRegisterModules()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  /** Every release kind the CLI knows. A new kind registers itself here, and only here. */
+  static List<Kind> kinds() {
+    return List.of(RolloutKind.KIND);
+  }
 
-  @picocli.CommandLine.Spec CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getErr());
-    throw new CliException("a command is required", EXIT_USAGE);
+    throw CliException.usage("a command is required");
   }
 
   public static void main(String[] args) {
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 
-  /** Runs the CLI; returns the exit code (0 ok, 1 refused or failed, 2 usage error). */
+  /** Runs the CLI; returns the {@link ExitCode}. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new RollgateCli());
+    CommandLine cli = commandLine();
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler(
         (ex, arguments) -> {
           err.println("rollgate: " + ex.getMessage() + " (see --help)");
-          return EXIT_USAGE;
+          return ExitCode.USAGE;
         });
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
@@ -67,8 +69,8 @@ public class RollgateCli implements Runnable {
             err.println("rollgate: " + cliEx.getMessage());
             return cliEx.exitCode();
           }
-          err.println("rollgate: " + WorkflowTargets.reason(ex));
-          return EXIT_FAILED;
+          err.println("rollgate: " + Console.reason(ex));
+          return ExitCode.FAILED;
         });
     int code = cli.execute(args);
     out.flush();
@@ -76,15 +78,60 @@ public class RollgateCli implements Runnable {
     return code;
   }
 
-  public static PrintWriter out(CommandSpec spec) {
-    return spec.commandLine().getOut();
+  /** The whole command tree, with {@code --help} and {@code --version} on every command. */
+  static CommandLine commandLine() {
+    Kinds kinds = new Kinds(kinds());
+    CommandLine cli = new CommandLine(new RollgateCli());
+    cli.addSubcommand("status", new StatusCommand(kinds));
+    cli.addSubcommand("list", new ListCommand());
+    addReleaseVerbs(cli, kinds, null);
+    for (Kind kind : kinds.all()) {
+      CommandLine group = new CommandLine(new KindGroup());
+      group.getCommandSpec().usageMessage().description(kind.description());
+      group.addSubcommand("start", kind.startCommand().get());
+      group.addSubcommand("status", new StatusVerb(kinds, kind));
+      addReleaseVerbs(group, kinds, kind);
+      cli.addSubcommand(kind.name(), group);
+    }
+    cli.addSubcommand("flags", new FlagsCommand());
+    cli.addSubcommand("help", new HelpCommand());
+    helpEverywhere(cli);
+    return cli;
   }
 
-  public static void printJson(CommandSpec spec, Object value) {
-    try {
-      out(spec).println(JSON.writeValueAsString(value));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new CliException("could not write JSON: " + e.getOriginalMessage());
+  private static void addReleaseVerbs(CommandLine parent, Kinds kinds, Kind kind) {
+    List<Function<Kinds, Object>> verbs =
+        List.of(
+            k -> new DescribeCommand(k, kind),
+            k -> new HistoryCommand(k, kind),
+            k -> new VerbCommands.Approve(k, kind),
+            k -> new VerbCommands.Pause(k, kind),
+            k -> new VerbCommands.Resume(k, kind),
+            k -> new VerbCommands.Abort(k, kind));
+    for (Function<Kinds, Object> verb : verbs) {
+      CommandLine command = new CommandLine(verb.apply(kinds));
+      parent.addSubcommand(command.getCommandName(), command);
+    }
+  }
+
+  private static void helpEverywhere(CommandLine command) {
+    CommandSpec spec = command.getCommandSpec();
+    if (spec.optionsMap().get("--help") == null) {
+      spec.mixinStandardHelpOptions(true);
+    }
+    spec.version("rollgate 0.1.0");
+    command.getSubcommands().values().forEach(RollgateCli::helpEverywhere);
+  }
+
+  /** A kind's command group: a subcommand is required. */
+  @Command(description = "")
+  static final class KindGroup implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getErr());
+      throw CliException.usage("a subcommand is required");
     }
   }
 }

@@ -1,6 +1,12 @@
 package dev.rollgate.starter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollgate.starter.cli.CliException;
+import dev.rollgate.starter.cli.ConnectionOptions;
+import dev.rollgate.starter.cli.Console;
+import dev.rollgate.starter.cli.TemporalConnection;
+import dev.rollgate.starter.release.Kinds;
+import dev.rollgate.starter.release.Views;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.workflowservice.v1.CountWorkflowExecutionsRequest;
@@ -16,16 +22,33 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(
     name = "status",
-    description =
-        "Check Temporal (reachable, namespace, what the server supports) and the worker's health"
-            + " (PostgreSQL, Redis, S3, Temporal). Exit 1 when anything is down.")
-public class StatusCommand implements Callable<Integer> {
+    description = {
+      "Without an argument: check Temporal (reachable, namespace, what the server supports) and"
+          + " the worker's health (PostgreSQL, Redis, S3, Temporal); exit 1 when anything is"
+          + " down.",
+      "With a workflow id: show that release's status (as 'rollgate KIND status TARGET')."
+    })
+class StatusCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
   @Spec CommandSpec spec;
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "WORKFLOW_ID",
+      description = "a release, e.g. rollout/new_checkout")
+  String workflowId;
+
+  private final Kinds kinds;
+
+  StatusCommand(Kinds kinds) {
+    this.kinds = kinds;
+  }
 
   /** The whole report, also the JSON output. */
   public record Report(
@@ -40,6 +63,11 @@ public class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Console console = Console.of(spec, connection);
+    if (workflowId != null) {
+      Views.show(connection, console, kinds.viewFor(workflowId), workflowId, null);
+      return 0;
+    }
     Report report;
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {
       boolean visibility =
@@ -76,10 +104,10 @@ public class StatusCommand implements Callable<Integer> {
               workerStatus,
               components);
     }
-    if (connection.output == Output.json) {
-      RollgateCli.printJson(spec, report);
+    if (console.json()) {
+      console.printJson(report);
     } else {
-      var out = RollgateCli.out(spec);
+      var out = console.out();
       out.printf(
           "Temporal   %s  reachable, namespace %s, server %s%n",
           report.temporalAddress(), report.namespace(), report.serverVersion());
@@ -125,7 +153,7 @@ public class StatusCommand implements Callable<Integer> {
                   .timeout(Duration.ofSeconds(5))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      JsonNode body = RollgateCli.JSON.readTree(response.body());
+      JsonNode body = Console.JSON.readTree(response.body());
       body.path("components")
           .properties()
           .forEach(e -> components.put(e.getKey(), e.getValue().path("status").asText()));

@@ -1,16 +1,23 @@
 package dev.rollgate.starter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollgate.starter.cli.Console;
 import dev.rollgate.workflows.TaskQueues;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflowImpl;
 import dev.rollgate.workflows.testing.InMemoryFlags;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.ScriptedGuardrails;
+import dev.rollgate.workflows.testing.dial.DialRequest;
+import dev.rollgate.workflows.testing.dial.DialWorkflow;
+import dev.rollgate.workflows.testing.dial.DialWorkflowImpl;
+import dev.rollgate.workflows.testing.dial.Dials;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -20,26 +27,32 @@ import io.temporal.worker.WorkerFactory;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import picocli.CommandLine;
 
 /**
  * The CLI against a real Temporal frontend (the Java test server, port-bound) and a worker running
- * the real rollout workflow with activity doubles. Each test uses its own flag.
+ * the real rollout workflow and the kit's test-only dial kind, with activity doubles. One server
+ * per class (instance state, no statics); each test uses its own flag.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RollgateCliTest {
-  private static TestServer.PortBoundTestServer server;
-  private static WorkflowServiceStubs service;
-  private static WorkerFactory factory;
-  private static InMemoryFlags flags;
-  private static String address;
+  private TestServer.PortBoundTestServer server;
+  private WorkflowServiceStubs service;
+  private WorkerFactory factory;
+  private InMemoryFlags flags;
+  private final Dials dials = new Dials();
+  private String address;
 
   @BeforeAll
-  static void startTemporalAndWorker() throws Exception {
+  void startTemporalAndWorker() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -68,18 +81,20 @@ class RollgateCliTest {
                 .build());
     factory = WorkerFactory.newInstance(WorkflowClient.newInstance(service));
     var worker = factory.newWorker(TaskQueues.ROLLGATE);
-    worker.registerWorkflowImplementationTypes(FlagRolloutWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        FlagRolloutWorkflowImpl.class, DialWorkflowImpl.class);
     List<String> names = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       names.add("flag" + i);
     }
     flags = new InMemoryFlags(System::currentTimeMillis, names.toArray(String[]::new));
-    worker.registerActivitiesImplementations(flags, new ScriptedGuardrails(), new RecordingAudit());
+    worker.registerActivitiesImplementations(
+        flags, new ScriptedGuardrails(), new RecordingAudit(), dials);
     factory.start();
   }
 
   @AfterAll
-  static void stop() {
+  void stop() {
     factory.shutdownNow();
     service.shutdownNow();
     server.close();
@@ -87,7 +102,7 @@ class RollgateCliTest {
 
   record Result(int exit, String out, String err) {}
 
-  private static Result cli(String... args) {
+  private Result cli(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--address=" + address);
     return run(all.toArray(String[]::new));
@@ -243,7 +258,7 @@ class RollgateCliTest {
     assertOneLineError(
         cli("rollout", "start", "x".repeat(129), "--steps", "5", "--hold", "1h", "--by", "a"),
         2,
-        "limit is 128");
+        "at most 128");
     assertOneLineError(
         cli(
             "rollout",
@@ -295,36 +310,88 @@ class RollgateCliTest {
   @Test
   void rolloutStatusAsJsonIsMachineReadable() throws Exception {
     cli("rollout", "start", "flag7", "--steps", "5,100", "--hold", "1h", "--by", "alice");
-    JsonNode status =
-        RollgateCli.JSON.readTree(cli("rollout", "status", "flag7", "-o", "json").out());
+    JsonNode status = Console.JSON.readTree(cli("rollout", "status", "flag7", "-o", "json").out());
     assertThat(status.path("phase").asText()).isEqualTo("HOLDING");
     assertThat(status.path("currentPercent").asDouble()).isEqualTo(5.0);
     assertThat(status.path("nextPercent").asDouble()).isEqualTo(100.0);
     cli("rollout", "abort", "flag7", "--by", "alice", "--reason", "cleanup");
   }
 
-  private static void awaitPhase(String flag, String phase) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    String last = "";
-    while (System.currentTimeMillis() < deadline) {
-      Result r = cli("rollout", "status", flag, "-o", "json");
-      if (r.exit() == 0) {
-        try {
-          last = RollgateCli.JSON.readTree(r.out()).path("phase").asText();
-        } catch (java.io.IOException e) {
-          last = r.out();
-        }
-        if (last.equals(phase)) {
-          return;
-        }
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+  private void awaitPhase(String flag, String phase) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> phaseOf(flag), phase::equals);
+  }
+
+  private String phaseOf(String flag) throws java.io.IOException {
+    Result r = cli("rollout", "status", flag, "-o", "json");
+    return r.exit() == 0 ? Console.JSON.readTree(r.out()).path("phase").asText() : r.err();
+  }
+
+  @Test
+  void helpWorksOnEveryCommandAndSubcommand() {
+    List<List<String>> paths = new ArrayList<>();
+    collect(RollgateCli.commandLine(), new ArrayList<>(), paths);
+    assertThat(paths).hasSizeGreaterThan(20);
+    for (List<String> path : paths) {
+      List<String> args = new ArrayList<>(path);
+      args.add("--help");
+      Result r = run(args.toArray(String[]::new));
+      assertThat(r.exit()).as("%s --help: %s", path, r).isZero();
+      assertThat(r.out()).as("%s --help", path).contains("Usage: rollgate");
     }
-    throw new AssertionError(flag + " never reached " + phase + " (last: " + last + ")");
+    assertThat(run("rollout", "start", "--help").out())
+        .contains("Usage: rollgate rollout start", "--guardrail", "--analysis");
+    assertThat(run("help", "rollout", "start").out()).contains("Usage: rollgate rollout start");
+    assertThat(run("--help").out()).contains("Exit codes: 0 done, 1 refused or failed, 2 bad");
+  }
+
+  private static void collect(CommandLine command, List<String> path, List<List<String>> out) {
+    out.add(path);
+    command
+        .getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              if (!name.equals("help")) {
+                List<String> next = new ArrayList<>(path);
+                next.add(name);
+                collect(sub, next, out);
+              }
+            });
+  }
+
+  @Test
+  void malformedAddressIsOneUsageLine() {
+    assertOneLineError(run("list", "--address", "not an address"), 2, "is not HOST:PORT");
+    assertOneLineError(run("list", "--address", "127.0.0.1:99999"), 2, "is not HOST:PORT");
+    assertOneLineError(cli("pause", "new_checkout", "--by", "bob"), 2, "is not a workflow id");
+    assertOneLineError(cli("rollout", "pause", "a/b", "--by", "bob"), 2, "may contain only");
+  }
+
+  @Test
+  void genericVerbsWorkForAKindTheyHaveNoCodeFor() {
+    DialWorkflow dial =
+        WorkflowClient.newInstance(service)
+            .newWorkflowStub(
+                DialWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId("dial/bass")
+                    .setTaskQueue(TaskQueues.ROLLGATE)
+                    .build());
+    WorkflowClient.start(dial::turn, DialRequest.of("bass", "alice", Duration.ofHours(1), 3, 7));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Integer.valueOf(3).equals(dials.value.get("bass")));
+
+    assertThat(cli("status", "dial/bass").out()).contains("Release    dial bass", "HOLDING");
+    assertThat(cli("list").out()).containsPattern("dial/bass\\s+dial\\s+bass\\s+HOLDING");
+    assertThat(cli("pause", "dial/bass", "--by", "bob").out()).contains("dial/bass: paused");
+    assertOneLineError(cli("pause", "dial/bass", "--by", "carol"), 1, "already paused by bob");
+    assertThat(cli("describe", "dial/bass").out()).contains("Type       Dial", "PAUSED");
+    assertThat(cli("abort", "dial/bass", "--by", "bob", "--reason", "done").exit()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Integer.valueOf(0).equals(dials.value.get("bass")));
   }
 }

@@ -2,7 +2,6 @@ package dev.rollgate.activities.gate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rollgate.activities.Failures;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.gate.Guardrail;
 import dev.rollgate.workflows.gate.GuardrailActivities;
@@ -52,7 +51,7 @@ public class PrometheusGuardrails implements GuardrailActivities {
         answer = query(g.query());
       } catch (IOException e) {
         throw FailureType.UNAVAILABLE.permanent(
-            "Prometheus at " + baseUrl + " is unreachable: " + Failures.rootMessage(e));
+            "Prometheus at " + baseUrl + " is unreachable: " + FailureType.rootMessage(e));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw FailureType.UNAVAILABLE.permanent("interrupted while asking Prometheus");
@@ -74,15 +73,16 @@ public class PrometheusGuardrails implements GuardrailActivities {
           g.name(),
           Verdict.INCONCLUSIVE,
           null,
-          "Prometheus unreachable: " + Failures.rootMessage(e),
-          now);
+          "Prometheus unreachable: " + FailureType.rootMessage(e),
+          now,
+          true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new GuardrailReading(g.name(), Verdict.INCONCLUSIVE, null, "interrupted", now);
+      return new GuardrailReading(g.name(), Verdict.INCONCLUSIVE, null, "interrupted", now, true);
     }
     if (answer.error() != null) {
       return new GuardrailReading(
-          g.name(), Verdict.INCONCLUSIVE, null, "query error: " + answer.error(), now);
+          g.name(), Verdict.INCONCLUSIVE, null, "query error: " + answer.error(), now, true);
     }
     Double value = answer.value();
     if (value == null || value.isNaN()) {

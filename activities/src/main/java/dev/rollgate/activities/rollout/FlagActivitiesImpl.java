@@ -2,11 +2,11 @@ package dev.rollgate.activities.rollout;
 
 import dev.rollgate.activities.Failures;
 import dev.rollgate.flags.FlagDefinition;
+import dev.rollgate.flags.FlagNames;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.rollout.FlagActivities;
 import dev.rollgate.workflows.rollout.FlagChange;
 import dev.rollgate.workflows.rollout.FlagState;
-import dev.rollgate.workflows.rollout.StartRolloutRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.activity.Activity;
@@ -28,7 +28,7 @@ public class FlagActivitiesImpl implements FlagActivities {
 
   @Override
   public FlagState describe(String flag) {
-    String problem = StartRolloutRequest.flagNameProblem(flag);
+    String problem = FlagNames.validate(flag);
     if (problem != null) {
       throw FailureType.INVALID_INPUT.permanent(problem);
     }

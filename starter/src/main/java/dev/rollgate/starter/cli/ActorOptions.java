@@ -1,4 +1,4 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.cli;
 
 import picocli.CommandLine.Option;
 
@@ -12,7 +12,7 @@ public class ActorOptions {
 
   public String by() {
     if (by == null || by.isBlank() || by.startsWith("${")) {
-      throw new CliException("--by is required (or set ROLLGATE_USER)", RollgateCli.EXIT_USAGE);
+      throw CliException.usage("--by is required (or set ROLLGATE_USER)");
     }
     return by.trim();
   }

@@ -1,16 +1,22 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.cli;
 
-/** A failure to report as one line on stderr, with the exit code to return. */
+/** A failure to report as one line on stderr, with the {@link ExitCode} to return. */
 public class CliException extends RuntimeException {
   private final int exitCode;
 
+  /** Refused or failed: exit 1. */
   public CliException(String message) {
-    this(message, RollgateCli.EXIT_FAILED);
+    this(message, ExitCode.FAILED);
   }
 
   public CliException(String message, int exitCode) {
-    super(message);
+    super(message, null, false, false);
     this.exitCode = exitCode;
+  }
+
+  /** Bad usage or input: exit 2. */
+  public static CliException usage(String message) {
+    return new CliException(message, ExitCode.USAGE);
   }
 
   public int exitCode() {

@@ -1,4 +1,4 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.cli;
 
 import picocli.CommandLine.Option;
 

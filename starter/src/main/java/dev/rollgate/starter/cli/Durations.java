@@ -1,4 +1,4 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.cli;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -13,7 +13,7 @@ public final class Durations {
 
   public static Duration parse(String option, String text) {
     if (text == null || text.isBlank()) {
-      throw new CliException(option + " needs a duration such as 30m, 24h or 7d", 2);
+      throw CliException.usage(option + " needs a duration such as 30m, 24h or 7d");
     }
     Matcher m = SIMPLE.matcher(text.trim());
     if (m.matches()) {
@@ -29,27 +29,8 @@ public final class Durations {
     try {
       return Duration.parse(text.trim());
     } catch (DateTimeParseException e) {
-      throw new CliException(
-          option + " '" + text + "' is not a duration (use e.g. 90s, 30m, 24h, 7d)", 2);
+      throw CliException.usage(
+          option + " '" + text + "' is not a duration (use e.g. 90s, 30m, 24h, 7d)");
     }
-  }
-
-  /** Human form: 1d 2h, 5h 30m, 45s. */
-  public static String format(Duration d) {
-    long s = Math.max(0, d.toSeconds());
-    long days = s / 86_400;
-    long hours = (s % 86_400) / 3_600;
-    long minutes = (s % 3_600) / 60;
-    long seconds = s % 60;
-    if (days > 0) {
-      return days + "d" + (hours > 0 ? " " + hours + "h" : "");
-    }
-    if (hours > 0) {
-      return hours + "h" + (minutes > 0 ? " " + minutes + "m" : "");
-    }
-    if (minutes > 0) {
-      return minutes + "m" + (seconds > 0 ? " " + seconds + "s" : "");
-    }
-    return seconds + "s";
   }
 }

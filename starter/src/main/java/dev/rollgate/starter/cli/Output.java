@@ -1,4 +1,4 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.cli;
 
 /** How results are printed: tables for people, JSON for scripts. */
 public enum Output {

@@ -1,4 +1,4 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.cli;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -34,6 +34,7 @@ public final class TemporalConnection implements AutoCloseable {
   }
 
   public static TemporalConnection open(ConnectionOptions options) {
+    checkAddress(options.address);
     WorkflowServiceStubsOptions.Builder builder =
         WorkflowServiceStubsOptions.newBuilder()
             .setTarget(options.address)
@@ -67,6 +68,24 @@ public final class TemporalConnection implements AutoCloseable {
               + " ("
               + e.getStatus().getCode()
               + "); is the worker's dev stack or your cluster running? (--address)");
+    }
+  }
+
+  /** {@code HOST:PORT}, else a usage error in one line (never a Java exception). */
+  static void checkAddress(String address) {
+    int colon = address == null ? -1 : address.lastIndexOf(':');
+    String port = colon < 0 ? "" : address.substring(colon + 1);
+    String host = colon < 0 ? "" : address.substring(0, colon);
+    boolean ok =
+        !host.isBlank()
+            && host.chars().noneMatch(Character::isWhitespace)
+            && !host.contains("/")
+            && port.matches("\\d{1,5}")
+            && Integer.parseInt(port) > 0
+            && Integer.parseInt(port) < 65536;
+    if (!ok) {
+      throw CliException.usage(
+          "--address '" + address + "' is not HOST:PORT (for example 127.0.0.1:7233)");
     }
   }
 

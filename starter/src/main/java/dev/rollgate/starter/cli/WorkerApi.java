@@ -1,8 +1,6 @@
-package dev.rollgate.starter.flags;
+package dev.rollgate.starter.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rollgate.starter.CliException;
-import dev.rollgate.starter.RollgateCli;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -12,40 +10,41 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** The worker's flag API ({@code /api/flags}); errors come back as one sentence. */
-final class WorkerApi {
+/** The worker's HTTP API ({@code /api/...}); its errors come back as one sentence. */
+public final class WorkerApi {
   private final String baseUrl;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-  WorkerApi(String baseUrl) {
+  public WorkerApi(String baseUrl) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
   }
 
-  JsonNode get(String path) {
+  public JsonNode get(String path) {
     return send(HttpRequest.newBuilder(uri(path)).GET());
   }
 
-  JsonNode put(String path, JsonNode body) {
+  public JsonNode put(String path, JsonNode body) {
     return send(
         HttpRequest.newBuilder(uri(path))
             .header("Content-Type", "application/json")
             .PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
   }
 
-  JsonNode post(String path, JsonNode body) {
+  public JsonNode post(String path, JsonNode body) {
     return send(
         HttpRequest.newBuilder(uri(path))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
   }
 
-  static String segment(String s) {
+  /** One path segment or query value, percent-encoded. */
+  public static String segment(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private URI uri(String path) {
-    return URI.create(baseUrl + "/api/flags" + path);
+    return URI.create(baseUrl + path);
   }
 
   private JsonNode send(HttpRequest.Builder request) {
@@ -63,7 +62,7 @@ final class WorkerApi {
     }
     JsonNode body;
     try {
-      body = RollgateCli.JSON.readTree(response.body());
+      body = Console.JSON.readTree(response.body());
     } catch (IOException e) {
       throw new CliException("the worker answered HTTP " + response.statusCode() + " without JSON");
     }

@@ -1,4 +1,4 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.cli;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -10,7 +10,6 @@ import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowUpdateException;
-import io.temporal.failure.ApplicationFailure;
 
 /** Finds workflows and turns Temporal's errors about them into one clear sentence. */
 public final class WorkflowTargets {
@@ -57,7 +56,7 @@ public final class WorkflowTargets {
       return cli;
     }
     if (e instanceof WorkflowUpdateException update) {
-      return new CliException(reason(update));
+      return new CliException(Console.reason(update));
     }
     if (e instanceof WorkflowNotFoundException
         || (e instanceof WorkflowServiceException && hasStatus(e, Status.Code.NOT_FOUND))) {
@@ -66,23 +65,12 @@ public final class WorkflowTargets {
       return new CliException("workflow '" + workflowId + "' is not accepting requests");
     }
     if (e instanceof WorkflowException we) {
-      return new CliException(reason(we));
+      return new CliException(Console.reason(we));
     }
     if (e instanceof StatusRuntimeException sre) {
       return new CliException("Temporal error: " + sre.getStatus().getCode());
     }
     return new CliException(e.getMessage() == null ? e.toString() : e.getMessage());
-  }
-
-  static String reason(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof ApplicationFailure af) {
-      return af.getOriginalMessage();
-    }
-    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   private static boolean hasStatus(Throwable e, Status.Code code) {

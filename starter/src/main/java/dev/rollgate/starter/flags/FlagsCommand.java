@@ -3,16 +3,16 @@ package dev.rollgate.starter.flags;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rollgate.starter.ActorOptions;
-import dev.rollgate.starter.CliException;
-import dev.rollgate.starter.ConnectionOptions;
-import dev.rollgate.starter.Output;
-import dev.rollgate.starter.RollgateCli;
+import dev.rollgate.flags.FlagNames;
+import dev.rollgate.starter.cli.ActorOptions;
+import dev.rollgate.starter.cli.CliException;
+import dev.rollgate.starter.cli.ConnectionOptions;
+import dev.rollgate.starter.cli.Console;
+import dev.rollgate.starter.cli.WorkerApi;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,13 +23,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "flags",
     description = "Feature flags: list, get, set, eval (through the worker's API).",
-    mixinStandardHelpOptions = true,
     subcommands = {
       FlagsCommand.ListFlags.class,
       FlagsCommand.Get.class,
       FlagsCommand.Set.class,
-      FlagsCommand.Eval.class,
-      CommandLine.HelpCommand.class
+      FlagsCommand.Eval.class
     })
 public class FlagsCommand {
 
@@ -37,18 +35,39 @@ public class FlagsCommand {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;
 
-    WorkerApi api() {
-      return new WorkerApi(connection.workerUrl);
+    /** The worker's flag API; the flag name is checked first, with the one flag-name rule. */
+    JsonNode call(String method, String flag, String suffix, JsonNode body) {
+      if (flag != null) {
+        String problem = FlagNames.validate(flag);
+        if (problem != null) {
+          throw CliException.usage(problem);
+        }
+      }
+      WorkerApi api = new WorkerApi(connection.workerUrl);
+      String path = "/api/flags" + (flag == null ? "" : "/" + WorkerApi.segment(flag)) + suffix;
+      return switch (method) {
+        case "PUT" -> api.put(path, body);
+        case "POST" -> api.post(path, body);
+        default -> api.get(path);
+      };
     }
 
     PrintWriter out() {
-      return RollgateCli.out(spec);
+      return spec.commandLine().getOut();
+    }
+
+    Console console() {
+      return Console.of(spec, connection);
     }
 
     void printFlag(JsonNode f) {
-      if (connection.output == Output.json) {
-        RollgateCli.printJson(spec, f);
+      if (console().json()) {
+        console().printJson(f);
         return;
+      }
+      String warning = f.path("warning").asText(null);
+      if (warning != null) {
+        spec.commandLine().getErr().println("rollgate: warning: " + warning);
       }
       out()
           .printf(
@@ -84,8 +103,7 @@ public class FlagsCommand {
     }
 
     static String percent(JsonNode f) {
-      return dev.rollgate.starter.rollout.RolloutPrinter.pct(
-          f.path("rolloutBasisPoints").asInt() / 100.0);
+      return Console.basisPoints(f.path("rolloutBasisPoints").asInt());
     }
 
     static String join(JsonNode array) {
@@ -99,9 +117,9 @@ public class FlagsCommand {
   static class ListFlags extends Base {
     @Override
     public Integer call() {
-      JsonNode flags = api().get("");
-      if (connection.output == Output.json) {
-        RollgateCli.printJson(spec, flags);
+      JsonNode flags = call("GET", null, "", null);
+      if (console().json()) {
+        console().printJson(flags);
         return 0;
       }
       if (flags.isEmpty()) {
@@ -131,7 +149,7 @@ public class FlagsCommand {
 
     @Override
     public Integer call() {
-      printFlag(api().get("/" + WorkerApi.segment(flag)));
+      printFlag(call("GET", flag, "", null));
       return 0;
     }
   }
@@ -181,10 +199,9 @@ public class FlagsCommand {
     @Override
     public Integer call() {
       if (percent != null && !(percent >= 0 && percent <= 100)) {
-        throw new CliException(
-            "--percent " + percent + " is outside 0-100", RollgateCli.EXIT_USAGE);
+        throw CliException.usage("--percent " + percent + " is outside 0-100");
       }
-      ObjectNode body = RollgateCli.JSON.createObjectNode();
+      ObjectNode body = Console.JSON.createObjectNode();
       body.put("by", actor.by());
       if (reason != null) {
         body.put("reason", reason);
@@ -207,12 +224,12 @@ public class FlagsCommand {
       if (rules != null || clearRules) {
         body.set("rules", array(rules == null ? List.of() : rules));
       }
-      printFlag(api().put("/" + WorkerApi.segment(flag), body));
+      printFlag(call("PUT", flag, "", body));
       return 0;
     }
 
     private static ArrayNode array(List<String> values) {
-      ArrayNode a = RollgateCli.JSON.createArrayNode();
+      ArrayNode a = Console.JSON.createArrayNode();
       values.forEach(a::add);
       return a;
     }
@@ -231,19 +248,19 @@ public class FlagsCommand {
 
     @Override
     public Integer call() {
-      ObjectNode body = RollgateCli.JSON.createObjectNode();
+      ObjectNode body = Console.JSON.createObjectNode();
       body.put("user", user);
       ObjectNode attributes = body.putObject("attributes");
       for (String a : attrs) {
         int eq = a.indexOf('=');
         if (eq <= 0) {
-          throw new CliException("--attr '" + a + "' must be KEY=VALUE", RollgateCli.EXIT_USAGE);
+          throw CliException.usage("--attr '" + a + "' must be KEY=VALUE");
         }
         attributes.put(a.substring(0, eq), a.substring(eq + 1));
       }
-      JsonNode result = api().post("/" + WorkerApi.segment(flag) + "/evaluate", body);
-      if (connection.output == Output.json) {
-        RollgateCli.printJson(spec, result);
+      JsonNode result = call("POST", flag, "/evaluate", body);
+      if (console().json()) {
+        console().printJson(result);
       } else {
         out()
             .printf(

@@ -1,62 +1,49 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.release;
 
-import dev.rollgate.starter.rollout.RolloutPrinter;
-import dev.rollgate.workflows.gate.GateStatus;
-import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
-import dev.rollgate.workflows.rollout.RolloutStatus;
+import dev.rollgate.starter.cli.TemporalConnection;
+import dev.rollgate.starter.cli.WorkflowTargets;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
-import io.temporal.client.WorkflowStub;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "describe",
-    description = "Show a workflow: state, pending gates and activities, and its last events.")
-public class DescribeCommand implements Callable<Integer> {
-  @Mixin ConnectionOptions connection;
-  @Spec CommandSpec spec;
-
-  @Parameters(index = "0", paramLabel = "WORKFLOW_ID", description = "e.g. rollout/new_checkout")
-  String workflowId;
-
+    description = "Show a release: state, pending gates and activities, and its last events.")
+public class DescribeCommand extends ReleaseCommand {
   @Option(
       names = "--events",
       defaultValue = "10",
       description = "how many last events (${DEFAULT-VALUE})")
   int events;
 
+  public DescribeCommand(Kinds kinds, Kind kind) {
+    super(kinds, kind);
+  }
+
   @Override
   public Integer call() {
+    String workflowId = workflowId();
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {
       DescribeWorkflowExecutionResponse d = WorkflowTargets.describe(temporal, workflowId);
       WorkflowExecutionInfo info = d.getWorkflowExecutionInfo();
-      String type = info.getType().getName();
       boolean running =
           info.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
-      WorkflowStub stub = temporal.client.newUntypedWorkflowStub(workflowId);
+      Kind.StatusView view = kinds.viewFor(workflowId);
       Object state;
       try {
-        state =
-            FlagRolloutWorkflow.TYPE.equals(type)
-                ? stub.query("status", RolloutStatus.class)
-                : stub.query("gate", GateStatus.class);
+        state = view.query(temporal.client.newUntypedWorkflowStub(workflowId));
       } catch (RuntimeException e) {
-        state = null;
+        state = null; // not a Rollgate release, or no worker to answer the query
       }
       List<String> pending = new ArrayList<>();
       for (PendingActivityInfo a : d.getPendingActivitiesList()) {
@@ -68,31 +55,30 @@ public class DescribeCommand implements Callable<Integer> {
                 + ")");
       }
       List<String> lastEvents = lastEvents(temporal, info.getExecution());
-      if (connection.output == Output.json) {
+      String status = WorkflowTargets.statusName(info.getStatus());
+      Instant started = Instant.ofEpochSecond(info.getStartTime().getSeconds());
+      if (console().json()) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("workflowId", workflowId);
         json.put("runId", info.getExecution().getRunId());
-        json.put("type", type);
-        json.put("status", WorkflowTargets.statusName(info.getStatus()));
-        json.put("started", Instant.ofEpochSecond(info.getStartTime().getSeconds()).toString());
+        json.put("type", info.getType().getName());
+        json.put("status", status);
+        json.put("started", started.toString());
         json.put("state", state);
         json.put("pendingActivities", pending);
         json.put("lastEvents", lastEvents);
-        RollgateCli.printJson(spec, json);
+        console().printJson(json);
         return 0;
       }
-      var out = RollgateCli.out(spec);
+      var out = console().out();
       out.printf("Workflow   %s%n", workflowId);
-      out.printf("Type       %s%n", type);
+      out.printf("Type       %s%n", info.getType().getName());
       out.printf(
           "Status     %s%s%n",
-          WorkflowTargets.statusName(info.getStatus()),
-          running ? "" : " at " + Instant.ofEpochSecond(info.getCloseTime().getSeconds()));
-      out.printf("Started    %s%n", Instant.ofEpochSecond(info.getStartTime().getSeconds()));
-      if (state instanceof RolloutStatus rollout) {
-        RolloutPrinter.print(out, rollout, Instant.now());
-      } else if (state instanceof GateStatus gate) {
-        RolloutPrinter.printGate(out, gate, Instant.now());
+          status, running ? "" : " at " + Instant.ofEpochSecond(info.getCloseTime().getSeconds()));
+      out.printf("Started    %s%n", started);
+      if (state != null) {
+        view.print(out, state, Instant.now());
       }
       if (!pending.isEmpty()) {
         out.println("Pending activities");

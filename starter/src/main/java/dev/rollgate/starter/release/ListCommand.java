@@ -1,6 +1,13 @@
-package dev.rollgate.starter;
+package dev.rollgate.starter.release;
 
+import dev.rollgate.starter.cli.CliException;
+import dev.rollgate.starter.cli.ConnectionOptions;
+import dev.rollgate.starter.cli.Console;
+import dev.rollgate.starter.cli.SearchAttributes;
+import dev.rollgate.starter.cli.TemporalConnection;
+import dev.rollgate.starter.cli.WorkflowTargets;
 import dev.rollgate.workflows.RollgateSearchAttributes;
+import dev.rollgate.workflows.release.Phase;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.filter.v1.StartTimeFilter;
@@ -19,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 @Command(
     name = "list",
-    description = "List running Rollgate workflows with kind, target, phase and progress.")
+    description = "List running releases of every kind: id, kind, target, phase, progress, start.")
 public class ListCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
   @Spec CommandSpec spec;
@@ -29,6 +36,9 @@ public class ListCommand implements Callable<Integer> {
       defaultValue = "100",
       description = "at most this many (${DEFAULT-VALUE})")
   int limit;
+
+  @Option(names = "--kind", description = "only this kind (e.g. rollout)")
+  String onlyKind;
 
   /** One row. */
   public record Row(
@@ -52,7 +62,7 @@ public class ListCommand implements Callable<Integer> {
                   .getWorkflowExecutionInfo();
         }
         String kind = SearchAttributes.text(full, RollgateSearchAttributes.KIND.getName());
-        if (kind == null) {
+        if (kind == null || (onlyKind != null && !onlyKind.equals(kind))) {
           continue;
         }
         String progress = SearchAttributes.text(full, RollgateSearchAttributes.PROGRESS.getName());
@@ -61,26 +71,32 @@ public class ListCommand implements Callable<Integer> {
                 full.getExecution().getWorkflowId(),
                 kind,
                 SearchAttributes.text(full, RollgateSearchAttributes.TARGET.getName()),
-                SearchAttributes.text(full, RollgateSearchAttributes.PHASE.getName()),
+                phase(SearchAttributes.text(full, RollgateSearchAttributes.PHASE.getName())),
                 progress == null ? "" : trimPercent(progress) + " %",
                 Instant.ofEpochSecond(full.getStartTime().getSeconds())));
       }
     }
-    if (connection.output == Output.json) {
-      RollgateCli.printJson(spec, rows);
+    Console console = Console.of(spec, connection);
+    if (console.json()) {
+      console.printJson(rows);
       return 0;
     }
-    var out = RollgateCli.out(spec);
     if (rows.isEmpty()) {
-      out.println("no running Rollgate workflows");
+      console.out().println("no running releases");
       return 0;
     }
-    String format = "%-36s  %-9s  %-24s  %-18s  %9s  %s%n";
-    out.printf(format, "WORKFLOW ID", "KIND", "TARGET", "PHASE", "PROGRESS", "STARTED");
+    List<List<String>> table = new ArrayList<>();
     for (Row r : rows) {
-      out.printf(
-          format, r.workflowId(), r.kind(), r.target(), r.phase(), r.progress(), r.started());
+      table.add(
+          List.of(
+              r.workflowId(),
+              r.kind(),
+              r.target(),
+              r.phase(),
+              String.format("%8s", r.progress()),
+              r.started().toString()));
     }
+    console.table(List.of("WORKFLOW ID", "KIND", "TARGET", "PHASE", "PROGRESS", "STARTED"), table);
     return 0;
   }
 
@@ -118,10 +134,15 @@ public class ListCommand implements Callable<Integer> {
 
   static String trimPercent(String value) {
     try {
-      double d = Double.parseDouble(value);
-      return d == Math.rint(d) ? Long.toString((long) d) : String.format("%.2f", d);
+      return Console.percent(Double.parseDouble(value));
     } catch (NumberFormatException e) {
       return value;
     }
+  }
+
+  /** The phase in today's vocabulary (releases started before the release kit wrote others). */
+  static String phase(String value) {
+    Phase p = Phase.parse(value);
+    return p == null ? value : p.name();
   }
 }

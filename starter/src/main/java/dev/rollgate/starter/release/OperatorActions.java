@@ -1,7 +1,7 @@
-package dev.rollgate.starter.gate;
+package dev.rollgate.starter.release;
 
-import dev.rollgate.starter.TemporalConnection;
-import dev.rollgate.starter.WorkflowTargets;
+import dev.rollgate.starter.cli.TemporalConnection;
+import dev.rollgate.starter.cli.WorkflowTargets;
 import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.OperatorCommand;
 import io.temporal.client.WorkflowStub;

@@ -1,57 +1,54 @@
-package dev.rollgate.starter.gate;
+package dev.rollgate.starter.release;
 
-import dev.rollgate.starter.ActorOptions;
-import dev.rollgate.starter.CliException;
-import dev.rollgate.starter.ConnectionOptions;
-import dev.rollgate.starter.RollgateCli;
-import dev.rollgate.starter.TemporalConnection;
+import dev.rollgate.starter.cli.ActorOptions;
+import dev.rollgate.starter.cli.CliException;
+import dev.rollgate.starter.cli.TemporalConnection;
 import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.OperatorCommand;
-import java.util.concurrent.Callable;
-import java.util.function.UnaryOperator;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
-/**
- * approve / pause / resume / abort for any Rollgate workflow id. The same classes serve {@code
- * rollgate rollout approve <flag>} through {@link #toWorkflowId}.
- */
+/** approve / pause / resume / abort for a release of any kind, sent as updates. */
 public final class VerbCommands {
   private VerbCommands() {}
 
-  abstract static class Verb implements Callable<Integer> {
-    @Mixin protected ConnectionOptions connection;
+  abstract static class Verb extends ReleaseCommand {
     @Mixin protected ActorOptions actor;
 
-    @Parameters(index = "0", paramLabel = "TARGET", description = "workflow id")
-    protected String target;
-
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-    /** Maps the positional argument to a workflow id (identity for top-level verbs). */
-    protected UnaryOperator<String> toWorkflowId = UnaryOperator.identity();
+    Verb(Kinds kinds, Kind kind) {
+      super(kinds, kind);
+    }
 
     protected abstract String send(TemporalConnection temporal, String workflowId, String by);
 
     @Override
     public Integer call() {
+      String workflowId = workflowId();
       String by = actor.by();
-      String workflowId = toWorkflowId.apply(target);
       try (TemporalConnection temporal = TemporalConnection.open(connection)) {
         String answer = send(temporal, workflowId, by);
-        RollgateCli.out(spec).println(workflowId + ": " + answer);
+        if (console().json()) {
+          console().printJson(Map.of("workflowId", workflowId, "result", answer));
+        } else {
+          console().out().println(workflowId + ": " + answer);
+        }
         return 0;
       }
     }
   }
 
-  @Command(name = "approve", description = "Approve the pending gate of a workflow.")
+  @Command(
+      name = "approve",
+      description = "Approve the pending gate (refused: the initiator, the same person twice).")
   public static class Approve extends Verb {
     @Option(names = "--comment", description = "why you approve")
     String comment;
+
+    public Approve(Kinds kinds, Kind kind) {
+      super(kinds, kind);
+    }
 
     @Override
     protected String send(TemporalConnection temporal, String workflowId, String by) {
@@ -59,10 +56,14 @@ public final class VerbCommands {
     }
   }
 
-  @Command(name = "pause", description = "Pause a workflow: timers freeze, remaining time is kept.")
+  @Command(name = "pause", description = "Pause: timers freeze, the hold time left is kept.")
   public static class Pause extends Verb {
     @Option(names = "--reason", description = "why")
     String reason;
+
+    public Pause(Kinds kinds, Kind kind) {
+      super(kinds, kind);
+    }
 
     @Override
     protected String send(TemporalConnection temporal, String workflowId, String by) {
@@ -70,10 +71,14 @@ public final class VerbCommands {
     }
   }
 
-  @Command(name = "resume", description = "Resume a paused workflow.")
+  @Command(name = "resume", description = "Resume a paused release.")
   public static class Resume extends Verb {
     @Option(names = "--reason", description = "why")
     String reason;
+
+    public Resume(Kinds kinds, Kind kind) {
+      super(kinds, kind);
+    }
 
     @Override
     protected String send(TemporalConnection temporal, String workflowId, String by) {
@@ -83,15 +88,21 @@ public final class VerbCommands {
 
   @Command(
       name = "abort",
-      description = "Abort a workflow at once, also while paused (a rollout turns its flag off).")
+      description =
+          "Abort at once, also while paused or awaiting approval; the kind undoes its changes"
+              + " (a rollout: the kill switch).")
   public static class Abort extends Verb {
     @Option(names = "--reason", required = true, description = "why (required)")
     String reason;
 
+    public Abort(Kinds kinds, Kind kind) {
+      super(kinds, kind);
+    }
+
     @Override
     protected String send(TemporalConnection temporal, String workflowId, String by) {
       if (reason.isBlank()) {
-        throw new CliException("--reason must not be empty", RollgateCli.EXIT_USAGE);
+        throw CliException.usage("--reason must not be empty");
       }
       return OperatorActions.abort(temporal, workflowId, new OperatorCommand(by, reason));
     }

@@ -1,20 +1,23 @@
 package dev.rollgate.starter.rollout;
 
-import dev.rollgate.starter.ActorOptions;
-import dev.rollgate.starter.CliException;
-import dev.rollgate.starter.ConnectionOptions;
-import dev.rollgate.starter.Durations;
-import dev.rollgate.starter.Output;
-import dev.rollgate.starter.RollgateCli;
-import dev.rollgate.starter.TemporalConnection;
-import dev.rollgate.starter.WorkflowTargets;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.rollgate.flags.FlagNames;
+import dev.rollgate.starter.cli.ActorOptions;
+import dev.rollgate.starter.cli.CliException;
+import dev.rollgate.starter.cli.ConnectionOptions;
+import dev.rollgate.starter.cli.Console;
+import dev.rollgate.starter.cli.Durations;
+import dev.rollgate.starter.cli.TemporalConnection;
+import dev.rollgate.starter.cli.WorkerApi;
+import dev.rollgate.starter.cli.WorkflowTargets;
 import dev.rollgate.workflows.RollgateSearchAttributes;
 import dev.rollgate.workflows.TaskQueues;
+import dev.rollgate.workflows.gate.Analysis;
 import dev.rollgate.workflows.gate.ApprovalPolicy;
+import dev.rollgate.workflows.gate.BreachPolicy;
 import dev.rollgate.workflows.gate.Guardrail;
-import dev.rollgate.workflows.rollout.BreachPolicy;
+import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
-import dev.rollgate.workflows.rollout.RolloutPhase;
 import dev.rollgate.workflows.rollout.RolloutPlan;
 import dev.rollgate.workflows.rollout.RolloutStatus;
 import dev.rollgate.workflows.rollout.StartRolloutRequest;
@@ -132,11 +135,29 @@ public class RolloutStartCommand implements Callable<Integer> {
   @Option(names = "--no-wait", description = "return as soon as the workflow is started")
   boolean noWait;
 
+  @Option(
+      names = "--start-paused",
+      description =
+          "start paused: nothing changes until someone resumes (also what lets a rollout with"
+              + " guardrails start while Prometheus is unreachable)")
+  boolean startPaused;
+
+  @Option(
+      names = "--analysis",
+      paramLabel = "SETTINGS",
+      description =
+          "how every guardrail is judged, Argo-style: count=N (measurements before each step),"
+              + " failureLimit=N, inconclusiveLimit=N, consecutiveErrorLimit=N (default 4),"
+              + " initialDelay=DURATION, dryRun=true; comma-separated")
+  String analysis;
+
   @Override
   public Integer call() {
     StartRolloutRequest request = request();
     String workflowId = FlagRolloutWorkflow.workflowId(flag);
+    Console console = Console.of(spec, connection);
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {
+      checkGuardrails(request);
       WorkflowStub stub =
           temporal.client.newUntypedWorkflowStub(
               FlagRolloutWorkflow.TYPE,
@@ -151,7 +172,7 @@ public class RolloutStartCommand implements Callable<Integer> {
                       SearchAttributes.newBuilder()
                           .set(RollgateSearchAttributes.KIND, FlagRolloutWorkflow.KIND)
                           .set(RollgateSearchAttributes.TARGET, flag)
-                          .set(RollgateSearchAttributes.PHASE, RolloutPhase.STARTING.name())
+                          .set(RollgateSearchAttributes.PHASE, Phase.STARTING.name())
                           .set(RollgateSearchAttributes.PROGRESS, 0.0)
                           .build())
                   .setStaticSummary("Rollout of " + flag + " by " + request.initiator())
@@ -162,30 +183,32 @@ public class RolloutStartCommand implements Callable<Integer> {
         throw new CliException(
             "refused: a rollout of '"
                 + flag
-                + "' is already running (rollgate rollout status "
+                + "' is already running (bin/rollgate rollout status "
                 + flag
                 + ")");
       }
       RolloutStatus status = noWait ? null : awaitFirstMove(temporal, workflowId, stub);
-      if (connection.output == Output.json) {
-        RollgateCli.printJson(
-            spec, status == null ? java.util.Map.of("workflowId", workflowId) : status);
+      if (console.json()) {
+        console.printJson(status == null ? java.util.Map.of("workflowId", workflowId) : status);
       } else {
-        var out = RollgateCli.out(spec);
+        var out = console.out();
         out.printf(
             "started %s: %d steps over %s%n",
             workflowId,
             request.plan().steps().size(),
-            Durations.format(request.plan().totalDuration()));
+            Console.duration(request.plan().totalDuration()));
         if (status != null) {
-          RolloutPrinter.print(out, status, Instant.now());
+          new RolloutPrinter().print(out, status, Instant.now());
         }
       }
       return 0;
     }
   }
 
-  /** Waits until the workflow got past its checks (bad flag, bad PromQL fail there). */
+  /**
+   * Waits until the workflow got past its checks (bad flag, bad PromQL fail there): its first phase
+   * after STARTING, or its failure in one line.
+   */
   private RolloutStatus awaitFirstMove(
       TemporalConnection temporal, String workflowId, WorkflowStub stub) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -195,13 +218,14 @@ public class RolloutStartCommand implements Callable<Integer> {
         try {
           stub.getResult(2, TimeUnit.SECONDS, Object.class);
         } catch (TimeoutException | RuntimeException e) {
-          throw new CliException("rollout of '" + flag + "' failed to start: " + reasonOf(e));
+          throw new CliException("rollout of '" + flag + "' failed to start: " + Console.reason(e));
         }
         break;
       }
       try {
         RolloutStatus status = stub.query("status", RolloutStatus.class);
-        if (status.phase() != RolloutPhase.STARTING) {
+        // a failure is reported once the workflow has closed, with its reason (above)
+        if (status.phase() != Phase.STARTING && status.phase() != Phase.FAILED) {
           return status;
         }
       } catch (RuntimeException e) {
@@ -210,16 +234,6 @@ public class RolloutStartCommand implements Callable<Integer> {
       sleep();
     }
     return null;
-  }
-
-  private static String reasonOf(Exception e) {
-    Throwable t = e;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t instanceof io.temporal.failure.ApplicationFailure af
-        ? af.getOriginalMessage()
-        : t.getMessage();
   }
 
   private static void sleep() {
@@ -232,9 +246,9 @@ public class RolloutStartCommand implements Callable<Integer> {
   }
 
   StartRolloutRequest request() {
-    String nameProblem = StartRolloutRequest.flagNameProblem(flag);
+    String nameProblem = FlagNames.validate(flag);
     if (nameProblem != null) {
-      throw new CliException(nameProblem, RollgateCli.EXIT_USAGE);
+      throw CliException.usage(nameProblem);
     }
     RolloutPlan rolloutPlan;
     List<Guardrail> parsed = new ArrayList<>();
@@ -251,25 +265,26 @@ public class RolloutStartCommand implements Callable<Integer> {
                 Durations.parse("--over", plan.linear.over),
                 Durations.parse("--every", plan.linear.every));
       }
+      Analysis settings = analysis == null ? null : analysis(analysis, checkEvery);
       for (String g : guardrails) {
-        parsed.add(Guardrail.parse(g));
+        Guardrail guardrail = Guardrail.parse(g);
+        parsed.add(settings == null ? guardrail : guardrail.withAnalysis(settings));
       }
     } catch (IllegalArgumentException e) {
-      throw new CliException(e.getMessage(), RollgateCli.EXIT_USAGE);
+      throw CliException.usage(e.getMessage());
     }
     BreachPolicy policy;
     try {
       policy = BreachPolicy.valueOf(onBreach.trim().toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new CliException("--on-breach must be pause or rollback", RollgateCli.EXIT_USAGE);
+      throw CliException.usage("--on-breach must be pause or rollback");
     }
     long start = 0;
     if (startAt != null) {
       try {
         start = Instant.parse(startAt).toEpochMilli();
       } catch (DateTimeParseException e) {
-        throw new CliException(
-            "--start-at '" + startAt + "' is not an ISO-8601 instant", RollgateCli.EXIT_USAGE);
+        throw CliException.usage("--start-at '" + startAt + "' is not an ISO-8601 instant");
       }
     }
     Duration interval = Durations.parse("--check-every", checkEvery);
@@ -285,10 +300,11 @@ public class RolloutStartCommand implements Callable<Integer> {
             approveAt.stream().map(s -> percent("--approve-at", s)).toList(),
             new ApprovalPolicy(approvers, allowSelfApproval),
             start,
-            null);
+            null,
+            startPaused);
     String problem = request.problem();
     if (problem != null) {
-      throw new CliException(problem, RollgateCli.EXIT_USAGE);
+      throw CliException.usage(problem);
     }
     return request;
   }
@@ -297,12 +313,78 @@ public class RolloutStartCommand implements Callable<Integer> {
     try {
       double p = Double.parseDouble(text.trim().replace("%", ""));
       if (!(p > 0 && p <= 100)) {
-        throw new CliException(option + " " + text + " is outside 0-100", RollgateCli.EXIT_USAGE);
+        throw CliException.usage(option + " " + text + " is outside 0-100");
       }
       return p;
     } catch (NumberFormatException e) {
-      throw new CliException(
-          option + " '" + text + "' is not a percentage", RollgateCli.EXIT_USAGE);
+      throw CliException.usage(option + " '" + text + "' is not a percentage");
     }
+  }
+
+  /**
+   * Asks the worker (which knows Prometheus) to check every guardrail before anything starts: bad
+   * PromQL is a usage error; an unreachable Prometheus refuses the start unless --start-paused.
+   */
+  private void checkGuardrails(StartRolloutRequest request) {
+    if (request.guardrails().isEmpty()) {
+      return;
+    }
+    ArrayNode body = Console.JSON.createArrayNode();
+    for (Guardrail g : request.guardrails()) {
+      body.addObject().put("name", g.name()).put("query", g.query());
+    }
+    var answer = new WorkerApi(connection.workerUrl).post("/api/guardrails/validate", body);
+    String problem = answer.path("problem").asText(null);
+    if (problem == null) {
+      return;
+    }
+    if (answer.path("invalid").asBoolean()) {
+      throw CliException.usage(problem);
+    }
+    if (!startPaused) {
+      throw new CliException(
+          problem + "; refused (add --start-paused to start it paused, and resume it later)");
+    }
+  }
+
+  /** {@code count=3,failureLimit=1,initialDelay=5m,dryRun=true}. */
+  static Analysis analysis(String spec, String checkEvery) {
+    Analysis a = Analysis.defaults(Durations.parse("--check-every", checkEvery));
+    Duration initialDelay = a.initialDelay();
+    int count = a.count();
+    int failureLimit = a.failureLimit();
+    int inconclusiveLimit = a.inconclusiveLimit();
+    int errorLimit = a.consecutiveErrorLimit();
+    boolean dryRun = a.dryRun();
+    for (String part : spec.split(",")) {
+      String[] kv = part.split("=", 2);
+      String key = kv[0].trim();
+      String value = kv.length == 2 ? kv[1].trim() : "";
+      try {
+        switch (key) {
+          case "count" -> count = Integer.parseInt(value);
+          case "failureLimit" -> failureLimit = Integer.parseInt(value);
+          case "inconclusiveLimit" -> inconclusiveLimit = Integer.parseInt(value);
+          case "consecutiveErrorLimit" -> errorLimit = Integer.parseInt(value);
+          case "initialDelay" -> initialDelay = Durations.parse("initialDelay", value);
+          case "dryRun" -> dryRun = Boolean.parseBoolean(value);
+          default ->
+              throw new IllegalArgumentException(
+                  "--analysis: unknown setting '"
+                      + key
+                      + "' (count, failureLimit, inconclusiveLimit, consecutiveErrorLimit,"
+                      + " initialDelay, dryRun)");
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--analysis: " + key + " needs a whole number");
+      }
+    }
+    Analysis settings =
+        new Analysis(
+            a.interval(), initialDelay, count, failureLimit, inconclusiveLimit, errorLimit, dryRun);
+    if (settings.problem() != null) {
+      throw new IllegalArgumentException("--analysis: " + settings.problem());
+    }
+    return settings;
   }
 }
