@@ -14,14 +14,14 @@ import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagsClient;
 import dev.rollgate.workflows.RollgateSearchAttributes;
 import dev.rollgate.workflows.TaskQueues;
+import dev.rollgate.workflows.gate.BreachPolicy;
 import dev.rollgate.workflows.gate.OperatorCommand;
-import dev.rollgate.workflows.rollout.BreachPolicy;
+import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.rollout.FlagActivities;
 import dev.rollgate.workflows.rollout.FlagChange;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflowImpl;
 import dev.rollgate.workflows.rollout.FlagState;
-import dev.rollgate.workflows.rollout.RolloutPhase;
 import dev.rollgate.workflows.rollout.RolloutPlan;
 import dev.rollgate.workflows.rollout.RolloutResult;
 import dev.rollgate.workflows.rollout.RolloutStatus;
@@ -328,7 +328,7 @@ public final class KillSwitchThroughTemporal {
             long left = Math.max(1, deadline - System.nanoTime());
             RolloutResult result =
                 rollout.getResult(left, TimeUnit.NANOSECONDS, RolloutResult.class);
-            if (failed == null && result.phase() != RolloutPhase.ABORTED) {
+            if (failed == null && result.phase() != Phase.ABORTED) {
               failed = "rollout ended " + result.phase();
             }
             // the kill activity has returned now; split the latency at its entry and return
@@ -470,7 +470,7 @@ public final class KillSwitchThroughTemporal {
             SearchAttributes.newBuilder()
                 .set(RollgateSearchAttributes.KIND, FlagRolloutWorkflow.KIND)
                 .set(RollgateSearchAttributes.TARGET, FLAG)
-                .set(RollgateSearchAttributes.PHASE, RolloutPhase.STARTING.name())
+                .set(RollgateSearchAttributes.PHASE, Phase.STARTING.name())
                 .set(RollgateSearchAttributes.PROGRESS, 0.0)
                 .build())
         .build();
@@ -514,7 +514,7 @@ public final class KillSwitchThroughTemporal {
     while (true) {
       if (!holding) {
         RolloutStatus status = stub.status();
-        holding = status.phase() == RolloutPhase.HOLDING && status.stepsApplied() == 1;
+        holding = status.phase() == Phase.HOLDING && status.stepsApplied() == 1;
       }
       if (holding) {
         DescribeWorkflowExecutionResponse info =
