@@ -45,7 +45,7 @@ class FlagRolloutWorkflowTest {
           .setDoNotStart(true)
           .build();
 
-  private static String taskQueue;
+  private String taskQueue;
   private InMemoryFlags flags;
   private final ScriptedGuardrails guardrails = new ScriptedGuardrails();
   private final RecordingAudit audit = new RecordingAudit();
@@ -58,7 +58,7 @@ class FlagRolloutWorkflowTest {
     return env.getWorkflowClient();
   }
 
-  private static FlagRolloutWorkflow stub(WorkflowClient client) {
+  private FlagRolloutWorkflow stub(WorkflowClient client) {
     return client.newWorkflowStub(
         FlagRolloutWorkflow.class,
         WorkflowOptions.newBuilder()
