@@ -61,7 +61,7 @@ class FlagAdminController {
 
   @GetMapping("/{name}")
   ResponseEntity<String> get(@PathVariable String name) {
-    String problem = FlagNames.validate(name);
+    String problem = FlagNames.problem(name);
     if (problem != null) {
       return error(HttpStatus.BAD_REQUEST, problem);
     }
@@ -78,7 +78,7 @@ class FlagAdminController {
    */
   @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> set(@PathVariable String name, @RequestBody String body) {
-    String problem = FlagNames.validate(name);
+    String problem = FlagNames.problem(name);
     if (problem != null) {
       return error(HttpStatus.BAD_REQUEST, problem);
     }
