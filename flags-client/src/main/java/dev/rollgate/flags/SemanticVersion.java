@@ -25,6 +25,7 @@ final class SemanticVersion implements Comparable<SemanticVersion> {
 
   private static final int MAX_NUMBER_DIGITS = 18;
   private static final String[] NONE = new String[0];
+  private static final String[] PARTS = {"major", "minor", "patch"};
 
   private final long major;
   private final long minor;
@@ -59,7 +60,6 @@ final class SemanticVersion implements Comparable<SemanticVersion> {
     }
     int len = text.length();
     int i = 0;
-    String[] parts = {"major", "minor", "patch"};
     for (int p = 0; p < 3; p++) {
       int start = i;
       while (i < len && isDigit(text.charAt(i))) {
@@ -71,10 +71,10 @@ final class SemanticVersion implements Comparable<SemanticVersion> {
             : "it must have the form MAJOR.MINOR.PATCH, e.g. 1.4.0";
       }
       if (i - start > 1 && text.charAt(start) == '0') {
-        return "the " + parts[p] + " version has a leading zero";
+        return "the " + PARTS[p] + " version has a leading zero";
       }
       if (i - start > MAX_NUMBER_DIGITS) {
-        return "the " + parts[p] + " version has more than " + MAX_NUMBER_DIGITS + " digits";
+        return "the " + PARTS[p] + " version has more than " + MAX_NUMBER_DIGITS + " digits";
       }
       if (p < 2) {
         if (i >= len || text.charAt(i) != '.') {
