@@ -13,13 +13,17 @@ import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import redis.embedded.RedisServer;
 
-/** Real servers for activity tests: embedded PostgreSQL with Rollgate's schema, embedded Redis. */
+/**
+ * Real servers for activity tests: embedded PostgreSQL with Rollgate's schema, embedded Redis that
+ * a test can stop and start again on the same port (an outage; it comes back empty, as a Redis
+ * without persistence does).
+ */
 public final class TestInfra implements AutoCloseable {
   public final EmbeddedPostgres postgres;
   public final DataSource dataSource;
   public final DSLContext db;
-  public final RedisServer redis;
   public final int redisPort;
+  private RedisServer redis;
 
   public TestInfra() throws IOException {
     Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
@@ -28,6 +32,14 @@ public final class TestInfra implements AutoCloseable {
     Flyway.configure().dataSource(dataSource).load().migrate();
     db = DSL.using(dataSource, SQLDialect.POSTGRES);
     redisPort = freePort();
+    startRedis();
+  }
+
+  /** Starts Redis (again) on {@link #redisPort}, empty. */
+  public synchronized void startRedis() throws IOException {
+    if (redis != null) {
+      return;
+    }
     redis =
         RedisServer.newRedisServer()
             .port(redisPort)
@@ -36,6 +48,14 @@ public final class TestInfra implements AutoCloseable {
             .setting("appendonly no")
             .build();
     redis.start();
+  }
+
+  /** Stops Redis; clients see the connection drop. */
+  public synchronized void stopRedis() throws IOException {
+    if (redis != null) {
+      redis.stop();
+      redis = null;
+    }
   }
 
   public String redisUri() {
@@ -52,7 +72,7 @@ public final class TestInfra implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    redis.stop();
+    stopRedis();
     postgres.close();
   }
 }

@@ -14,7 +14,7 @@ import java.util.List;
  * matches → off; otherwise on when {@code bucket(salt, stickinessValue) < rolloutBasisPoints} (see
  * {@link Bucketing}).
  *
- * @param name flag name, checked by {@link FlagNames#validate(String)}
+ * @param name flag name, checked by {@link FlagNames#problem(String)}
  * @param version monotonically increasing revision, ≥ 0; clients keep the highest they have seen
  * @param enabled master switch; a disabled flag is off for everyone
  * @param killed kill switch; a killed flag is off for everyone, allow-listed users included
@@ -72,7 +72,7 @@ public record FlagDefinition(
    *     0..10000
    */
   public FlagDefinition {
-    String problem = FlagNames.validate(name);
+    String problem = FlagNames.problem(name);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }

@@ -1,9 +1,11 @@
 package dev.rollgate.flags;
 
 /**
- * Validation of flag names. A valid name has 1 to 128 characters, starts with an ASCII letter or
- * digit, and continues with ASCII letters, digits, {@code .}, {@code _} or {@code -}. Names are
- * therefore safe as Redis hash fields, workflow-id parts and log tokens without quoting.
+ * The one flag-name rule, used by the library, the worker's API, the activities and the CLI. A
+ * valid name has 1 to 128 characters, starts with an ASCII letter or digit, and continues with
+ * ASCII letters, digits, {@code .}, {@code _} or {@code -}. Names are therefore safe as Redis hash
+ * fields, URL path segments, workflow-id parts and log tokens without quoting; path-like names
+ * ({@code a/b}, {@code ..}) are invalid.
  */
 public final class FlagNames {
 
@@ -15,9 +17,10 @@ public final class FlagNames {
   /**
    * Checks a flag name.
    *
-   * @return {@code null} when the name is valid, else a one-line reason fit for an error message
+   * @return {@code null} when the name is valid, else the one-line reason every part of Rollgate
+   *     shows for it
    */
-  public static String validate(String name) {
+  public static String problem(String name) {
     if (name == null || name.isEmpty()) {
       return "flag name is empty";
     }
@@ -40,9 +43,9 @@ public final class FlagNames {
     return null;
   }
 
-  /** True when {@link #validate(String)} accepts the name. */
+  /** True when {@link #problem(String)} accepts the name. */
   public static boolean isValid(String name) {
-    return validate(name) == null;
+    return problem(name) == null;
   }
 
   private static String describe(char c) {

@@ -15,7 +15,10 @@ public enum Operator {
   IN,
   /** Attribute is present and equals none of the values. */
   NOT_IN,
-  /** Attribute &gt; first value, both parsed as {@code double}; false if either does not parse. */
+  /**
+   * Attribute &gt; first value, both parsed as {@code double}; false if the attribute does not
+   * parse. The operand of every numeric operator must be a number when the flag is defined.
+   */
   GT,
   /** Attribute &ge; first value, numerically. */
   GTE,
@@ -24,8 +27,10 @@ public enum Operator {
   /** Attribute &le; first value, numerically. */
   LTE,
   /**
-   * Attribute and first value are equal semantic versions ({@code MAJOR.MINOR.PATCH[-pre][+build]}
-   * ); false if either is not a valid version.
+   * Attribute and first value have equal precedence as Semantic Versioning 2.0.0 versions ({@code
+   * MAJOR.MINOR.PATCH[-pre][+build]}; build metadata is ignored, pre-release identifiers compare
+   * numerically when numeric); false if the attribute is not a valid version. The operand of every
+   * semver operator must be a valid version when the flag is defined ({@link FlagValidation}).
    */
   SEMVER_EQ,
   /** Attribute is a newer semantic version than the first value. */

@@ -1,87 +1,183 @@
 package dev.rollgate.flags;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * A parsed {@code MAJOR.MINOR.PATCH[-prerelease][+build]} version. Build metadata is ignored; a
- * version with a prerelease sorts before the same version without one, and prereleases compare
- * lexically. Comparison allocates nothing.
+ * A version as <a href="https://semver.org/spec/v2.0.0.html">Semantic Versioning 2.0.0</a> defines
+ * it: {@code MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]}, strictly.
+ *
+ * <p>Valid: numeric identifiers (major, minor, patch and all-digit pre-release identifiers) have no
+ * leading zeros; identifiers are non-empty and made of {@code [0-9A-Za-z-]}. Major, minor and patch
+ * are limited to 18 digits (they are held as {@code long}); pre-release numbers may be any length.
+ *
+ * <p>Precedence (spec §11): major, minor, patch numerically; a pre-release version sorts before its
+ * release; pre-release identifiers compare left to right, numeric ones numerically, alphanumeric
+ * ones in ASCII order, numeric before alphanumeric, and a longer list wins when all shared ones are
+ * equal. Build metadata is ignored, so {@code 1.0.0+a} and {@code 1.0.0+b} are equal.
+ *
+ * <p>Parsing happens once (flag definition, context construction); {@link #compareTo} allocates
+ * nothing. Written here rather than taken from a library because flags-client keeps its
+ * dependencies few and its evaluation allocation-free, which the common Java semver libraries'
+ * comparators (regex or per-call splitting) are not.
  */
 final class SemanticVersion implements Comparable<SemanticVersion> {
 
   private static final int MAX_NUMBER_DIGITS = 18;
+  private static final String[] NONE = new String[0];
+  private static final String[] PARTS = {"major", "minor", "patch"};
 
   private final long major;
   private final long minor;
   private final long patch;
-  private final String prerelease;
 
-  private SemanticVersion(long major, long minor, long patch, String prerelease) {
+  /** Pre-release identifiers; empty for a release. */
+  private final String[] pre;
+
+  /** Per identifier: true when it is all digits (compared numerically). */
+  private final boolean[] numeric;
+
+  private SemanticVersion(long major, long minor, long patch, String[] pre, boolean[] numeric) {
     this.major = major;
     this.minor = minor;
     this.patch = patch;
-    this.prerelease = prerelease;
+    this.pre = pre;
+    this.numeric = numeric;
   }
 
-  /** The parsed version, or {@code null} when {@code text} is not a valid version. */
+  /** The parsed version, or {@code null} when {@code text} is not a valid semantic version. */
   static SemanticVersion parse(String text) {
-    if (text == null) {
-      return null;
+    return problem(text) == null ? build(text) : null;
+  }
+
+  /**
+   * Why {@code text} is not a valid semantic version, in a few words fit to follow "is not a
+   * semantic version: ", or {@code null} when it is valid.
+   */
+  static String problem(String text) {
+    if (text == null || text.isEmpty()) {
+      return "it is empty";
     }
     int len = text.length();
-    long[] parts = new long[3];
     int i = 0;
     for (int p = 0; p < 3; p++) {
       int start = i;
-      long value = 0;
-      while (i < len && text.charAt(i) >= '0' && text.charAt(i) <= '9') {
-        value = value * 10 + (text.charAt(i) - '0');
+      while (i < len && isDigit(text.charAt(i))) {
         i++;
       }
-      if (i == start || i - start > MAX_NUMBER_DIGITS) {
-        return null;
+      if (i == start) {
+        return p == 0
+            ? "it must start with MAJOR.MINOR.PATCH, e.g. 1.4.0"
+            : "it must have the form MAJOR.MINOR.PATCH, e.g. 1.4.0";
       }
-      parts[p] = value;
+      if (i - start > 1 && text.charAt(start) == '0') {
+        return "the " + PARTS[p] + " version has a leading zero";
+      }
+      if (i - start > MAX_NUMBER_DIGITS) {
+        return "the " + PARTS[p] + " version has more than " + MAX_NUMBER_DIGITS + " digits";
+      }
       if (p < 2) {
         if (i >= len || text.charAt(i) != '.') {
-          return null;
+          return "it must have the form MAJOR.MINOR.PATCH, e.g. 1.4.0";
         }
         i++;
       }
     }
-    String pre = null;
     if (i < len && text.charAt(i) == '-') {
-      int start = ++i;
-      while (i < len && text.charAt(i) != '+') {
-        if (!isIdentifierChar(text.charAt(i))) {
-          return null;
-        }
-        i++;
+      i++;
+      int end = indexOf(text, '+', i);
+      String problem = identifiersProblem(text, i, end, true, "pre-release");
+      if (problem != null) {
+        return problem;
       }
-      if (i == start) {
-        return null;
-      }
-      pre = text.substring(start, i);
+      i = end;
     }
     if (i < len && text.charAt(i) == '+') {
-      int start = ++i;
-      while (i < len && isIdentifierChar(text.charAt(i))) {
-        i++;
+      String problem = identifiersProblem(text, i + 1, len, false, "build metadata");
+      if (problem != null) {
+        return problem;
       }
-      if (i == start) {
-        return null;
-      }
+      i = len;
     }
     if (i != len) {
-      return null;
+      return "unexpected '" + text.charAt(i) + "' after MAJOR.MINOR.PATCH";
     }
-    return new SemanticVersion(parts[0], parts[1], parts[2], pre);
+    return null;
+  }
+
+  /** Checks the dot-separated identifiers in {@code text[from, to)}. */
+  private static String identifiersProblem(
+      String text, int from, int to, boolean noLeadingZeros, String what) {
+    int start = from;
+    while (true) {
+      int end = indexOf(text, '.', start);
+      if (end > to) {
+        end = to;
+      }
+      if (end == start) {
+        return "the " + what + " has an empty identifier";
+      }
+      boolean allDigits = true;
+      for (int k = start; k < end; k++) {
+        char c = text.charAt(k);
+        if (!isIdentifierChar(c)) {
+          return "the " + what + " may contain only [0-9A-Za-z-] and dots";
+        }
+        allDigits &= isDigit(c);
+      }
+      if (noLeadingZeros && allDigits && end - start > 1 && text.charAt(start) == '0') {
+        return "the numeric "
+            + what
+            + " identifier '"
+            + text.substring(start, end)
+            + "' has a leading zero";
+      }
+      if (end == to) {
+        return null;
+      }
+      start = end + 1;
+    }
+  }
+
+  private static SemanticVersion build(String text) {
+    int dot1 = text.indexOf('.');
+    int dot2 = text.indexOf('.', dot1 + 1);
+    int end = dot2 + 1;
+    while (end < text.length() && isDigit(text.charAt(end))) {
+      end++;
+    }
+    long major = Long.parseLong(text, 0, dot1, 10);
+    long minor = Long.parseLong(text, dot1 + 1, dot2, 10);
+    long patch = Long.parseLong(text, dot2 + 1, end, 10);
+    if (end == text.length() || text.charAt(end) != '-') {
+      return new SemanticVersion(major, minor, patch, NONE, new boolean[0]);
+    }
+    int preEnd = indexOf(text, '+', end + 1);
+    List<String> ids = new ArrayList<>();
+    for (int start = end + 1; start <= preEnd; ) {
+      int idEnd = Math.min(indexOf(text, '.', start), preEnd);
+      ids.add(text.substring(start, idEnd));
+      start = idEnd + 1;
+    }
+    String[] pre = ids.toArray(NONE);
+    boolean[] numeric = new boolean[pre.length];
+    for (int k = 0; k < pre.length; k++) {
+      numeric[k] = pre[k].chars().allMatch(SemanticVersion::isDigit);
+    }
+    return new SemanticVersion(major, minor, patch, pre, numeric);
+  }
+
+  private static int indexOf(String text, char c, int from) {
+    int at = text.indexOf(c, from);
+    return at < 0 ? text.length() : at;
+  }
+
+  private static boolean isDigit(int c) {
+    return c >= '0' && c <= '9';
   }
 
   private static boolean isIdentifierChar(char c) {
-    return (c >= '0' && c <= '9')
-        || (c >= 'a' && c <= 'z')
-        || (c >= 'A' && c <= 'Z')
-        || c == '-'
-        || c == '.';
+    return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
   }
 
   @Override
@@ -98,13 +194,30 @@ final class SemanticVersion implements Comparable<SemanticVersion> {
     if (c != 0) {
       return c;
     }
-    if (prerelease == null) {
-      return o.prerelease == null ? 0 : 1;
+    if (pre.length == 0 || o.pre.length == 0) {
+      // a release outranks its pre-releases
+      return Integer.compare(o.pre.length == 0 ? 0 : 1, pre.length == 0 ? 0 : 1);
     }
-    if (o.prerelease == null) {
-      return -1;
+    int shared = Math.min(pre.length, o.pre.length);
+    for (int k = 0; k < shared; k++) {
+      c = compareIdentifiers(pre[k], numeric[k], o.pre[k], o.numeric[k]);
+      if (c != 0) {
+        return c;
+      }
     }
-    return prerelease.compareTo(o.prerelease);
+    return Integer.compare(pre.length, o.pre.length);
+  }
+
+  private static int compareIdentifiers(String a, boolean aNumeric, String b, boolean bNumeric) {
+    if (aNumeric && bNumeric) {
+      // no leading zeros: a longer number is a larger one, equal lengths compare digit by digit
+      int c = Integer.compare(a.length(), b.length());
+      return c != 0 ? c : a.compareTo(b);
+    }
+    if (aNumeric != bNumeric) {
+      return aNumeric ? -1 : 1;
+    }
+    return a.compareTo(b);
   }
 
   @Override
@@ -114,12 +227,17 @@ final class SemanticVersion implements Comparable<SemanticVersion> {
 
   @Override
   public int hashCode() {
-    return Long.hashCode(major * 31 * 31 + minor * 31 + patch)
-        ^ (prerelease == null ? 0 : prerelease.hashCode());
+    int h = Long.hashCode(major);
+    h = 31 * h + Long.hashCode(minor);
+    h = 31 * h + Long.hashCode(patch);
+    for (String id : pre) {
+      h = 31 * h + id.hashCode();
+    }
+    return h;
   }
 
   @Override
   public String toString() {
-    return major + "." + minor + "." + patch + (prerelease == null ? "" : "-" + prerelease);
+    return major + "." + minor + "." + patch + (pre.length == 0 ? "" : "-" + String.join(".", pre));
   }
 }

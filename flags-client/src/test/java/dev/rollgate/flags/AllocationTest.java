@@ -109,6 +109,32 @@ class AllocationTest {
   }
 
   @Test
+  void semverRulesOverPreReleaseVersionsAllocateNothing() {
+    FlagSnapshot snapshot =
+        FlagSnapshot.of(
+            List.of(
+                FlagDefinition.newFlag("pre")
+                    .withRolloutBasisPoints(10_000)
+                    .withRules(
+                        List.of(
+                            Rule.of(
+                                Condition.of("appVersion", Operator.SEMVER_GTE, "2.0.0-beta.11"),
+                                Condition.of("appVersion", Operator.SEMVER_LT, "2.0.0"))))));
+    String[] versions = {"2.0.0-beta.2", "2.0.0-beta.11", "2.0.0-rc.1", "2.0.0-beta.11.1", "2.0.0"};
+    EvaluationContext[] contexts = new EvaluationContext[64];
+    for (int i = 0; i < contexts.length; i++) {
+      contexts[i] = EvaluationContext.of("u" + i, Map.of("appVersion", versions[i % 5]));
+    }
+    int[] next = {0};
+
+    long bytes =
+        allocatedBytes(
+            OPS, () -> snapshot.isEnabled("pre", contexts[next[0]++ & (contexts.length - 1)]));
+
+    assertThat(bytes).isLessThan(SLACK_BYTES);
+  }
+
+  @Test
   void measurementDetectsAnEvaluationThatAllocates() {
     FlagSnapshot snapshot = FlagSnapshot.of(List.of(percentageAndAttributeRuleFlag()));
     int[] next = {0};

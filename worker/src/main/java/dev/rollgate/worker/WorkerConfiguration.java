@@ -1,20 +1,22 @@
 package dev.rollgate.worker;
 
+import dev.rollgate.activities.RedisConnections;
 import dev.rollgate.activities.audit.AuditActivitiesImpl;
 import dev.rollgate.activities.gate.PrometheusGuardrails;
 import dev.rollgate.activities.rollout.FlagActivitiesImpl;
 import dev.rollgate.activities.rollout.FlagPublisher;
 import dev.rollgate.activities.rollout.FlagStore;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
 import javax.sql.DataSource;
+import org.apache.tomcat.util.buf.EncodedSolidusHandling;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -40,14 +42,29 @@ class WorkerConfiguration {
   }
 
   @Bean(destroyMethod = "shutdown")
-  RedisClient redisClient(RollgateProperties properties) {
-    RedisClient client = RedisClient.create(properties.redis().url());
-    client.setOptions(
-        ClientOptions.builder()
-            .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .build());
-    return client;
+  ClientResources redisClientResources() {
+    return RedisConnections.resources();
+  }
+
+  @Bean(destroyMethod = "shutdown")
+  RedisClient redisClient(RollgateProperties properties, ClientResources redisClientResources) {
+    return RedisConnections.client(redisClientResources, properties.redis().url());
+  }
+
+  /**
+   * Lets encoded slashes and backslashes ({@code %2F}, {@code %5C}) through to Spring MVC instead
+   * of Tomcat's bare HTML 400, so a path-like flag name in {@code /api/flags/{name}} gets the
+   * flag-name rule's JSON answer. They stay encoded, so they never act as path separators.
+   */
+  @Bean
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> encodedSlashesReachTheApi() {
+    String passThrough = EncodedSolidusHandling.PASS_THROUGH.getValue();
+    return factory ->
+        factory.addConnectorCustomizers(
+            connector -> {
+              connector.setEncodedSolidusHandling(passThrough);
+              connector.setEncodedReverseSolidusHandling(passThrough);
+            });
   }
 
   @Bean(destroyMethod = "close")

@@ -25,27 +25,13 @@ import java.util.List;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 
 /**
  * The whole worker on its dev stack (embedded PostgreSQL, Redis, S3 and the in-process Temporal
  * server, all on free ports): health, metrics, and a rollout run by the real activities.
  */
-@SpringBootTest(
-    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {
-      "rollgate.dev.state-dir=target/dev-stack-it",
-      "rollgate.dev.temporal-cli=/nonexistent/temporal",
-      "rollgate.dev.temporal-port=0",
-      "rollgate.dev.temporal-ui-port=0",
-      "rollgate.dev.postgres-port=0",
-      "rollgate.dev.redis-port=0",
-      "rollgate.dev.s3-port=0",
-      "server.address=127.0.0.1"
-    })
-@AutoConfigureMetrics
+@WorkerOnDevStack
 class WorkerDevStackIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();

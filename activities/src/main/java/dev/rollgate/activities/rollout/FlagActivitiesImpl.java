@@ -10,12 +10,25 @@ import dev.rollgate.workflows.rollout.FlagState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.activity.Activity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The flag store as rollouts use it: PostgreSQL first, then Redis for every client. */
+/**
+ * The flag store as rollouts use it: PostgreSQL first, then Redis for every client.
+ *
+ * <p>PostgreSQL is the source of truth: a change it committed is a change made, so {@link #apply}
+ * succeeds even when Redis cannot be reached to publish it. It logs a warning and counts {@code
+ * rollgate.flag.publish.pending}; the publisher's reconnect reseed (at once when Redis is back) and
+ * the periodic reseed publish the version then. Failing the activity instead would have the
+ * workflow report a change as failed that is in fact in force for every reader of PostgreSQL, and
+ * retry a step that already happened.
+ */
 public class FlagActivitiesImpl implements FlagActivities {
+  private static final Logger log = LoggerFactory.getLogger(FlagActivitiesImpl.class);
   private final FlagStore store;
   private final FlagPublisher publisher;
   private final Counter changes;
+  private final Counter publishPending;
 
   public FlagActivitiesImpl(FlagStore store, FlagPublisher publisher, MeterRegistry metrics) {
     this.store = store;
@@ -24,11 +37,15 @@ public class FlagActivitiesImpl implements FlagActivities {
         Counter.builder("rollgate.flag.changes")
             .description("Flag versions written by workflows")
             .register(metrics);
+    this.publishPending =
+        Counter.builder("rollgate.flag.publish.pending")
+            .description("Committed flag versions whose publication to Redis waits for Redis")
+            .register(metrics);
   }
 
   @Override
   public FlagState describe(String flag) {
-    String problem = FlagNames.validate(flag);
+    String problem = FlagNames.problem(flag);
     if (problem != null) {
       throw FailureType.INVALID_INPUT.permanent(problem);
     }
@@ -52,8 +69,9 @@ public class FlagActivitiesImpl implements FlagActivities {
   @Override
   public FlagState apply(FlagChange change) {
     String workflowId = Activity.getExecutionContext().getInfo().getWorkflowId();
+    FlagStore.Applied applied;
     try {
-      FlagStore.Applied applied =
+      applied =
           store.apply(
               new FlagStore.Change(
                   change.flag(),
@@ -66,14 +84,28 @@ public class FlagActivitiesImpl implements FlagActivities {
                   change.actor(),
                   change.reason(),
                   workflowId));
-      // always publish, also for a replayed key: the earlier attempt may have died before Redis
-      publisher.publish(applied.definition());
-      if (applied.written()) {
-        changes.increment();
-      }
-      return state(applied.definition());
     } catch (RuntimeException e) {
       throw Failures.translate("changing flag " + change.flag(), e);
+    }
+    if (applied.written()) {
+      changes.increment();
+    }
+    // always publish, also for a replayed key: the earlier attempt may have died before Redis
+    publishOrLeavePending(applied.definition());
+    return state(applied.definition());
+  }
+
+  private void publishOrLeavePending(FlagDefinition flag) {
+    try {
+      publisher.publish(flag);
+    } catch (RuntimeException e) {
+      publishPending.increment();
+      log.warn(
+          "flag {} v{} is saved in PostgreSQL but Redis could not be reached ({}); it is"
+              + " published when Redis is back",
+          flag.name(),
+          flag.version(),
+          Failures.rootMessage(e));
     }
   }
 

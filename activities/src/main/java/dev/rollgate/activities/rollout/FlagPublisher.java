@@ -3,75 +3,180 @@ package dev.rollgate.activities.rollout;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagsRedisLayout;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.net.SocketAddress;
 import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Puts flag versions into the Redis snapshot hash and tells every {@code flags-client} about them
  * on the invalidation channel. A version never overwrites a newer one, so late or repeated
  * publishes are harmless.
+ *
+ * <p>With {@link #reseedOnReconnect}, a Redis that comes back after an outage (possibly restarted
+ * empty) gets every flag again as soon as the connection is re-established, including the changes
+ * that were saved in PostgreSQL while Redis was down.
  */
 public class FlagPublisher implements AutoCloseable {
-  // Compare-and-set on the version inside Redis, then publish the full JSON.
+  private static final Logger log = LoggerFactory.getLogger(FlagPublisher.class);
+
+  /** Attempts of one reconnect reseed; the connection may still be activating at the first. */
+  static final int RESEED_ATTEMPTS = 20;
+
+  static final long RESEED_RETRY_MILLIS = 250;
+
+  // For each (name, json, version) triple in ARGV: compare-and-set on the version inside Redis,
+  // then publish the full JSON. One script call is atomic, so a reseed of many flags is never seen
+  // half done (a client polling a half-seeded hash would take it as complete).
   private static final String PUBLISH_IF_NEWER =
       """
-      local current = redis.call('HGET', KEYS[1], ARGV[1])
-      if current then
-        local ok, decoded = pcall(cjson.decode, current)
-        if ok and decoded['version'] and tonumber(decoded['version']) >= tonumber(ARGV[3]) then
-          return 0
+      local written = 0
+      for i = 1, #ARGV, 3 do
+        local newer = true
+        local current = redis.call('HGET', KEYS[1], ARGV[i])
+        if current then
+          local ok, decoded = pcall(cjson.decode, current)
+          if ok and decoded['version'] and tonumber(decoded['version']) >= tonumber(ARGV[i + 2]) then
+            newer = false
+          end
+        end
+        if newer then
+          redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+          redis.call('PUBLISH', KEYS[2], ARGV[i + 1])
+          written = written + 1
         end
       end
-      redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-      if ARGV[4] == '1' then
-        redis.call('PUBLISH', KEYS[2], ARGV[2])
-      end
-      return 1
+      return written
       """;
 
   private final StatefulRedisConnection<String, String> connection;
+  private final AtomicBoolean reseedPending = new AtomicBoolean();
+  private ScheduledExecutorService reseeder;
+  private volatile boolean closed;
 
   public FlagPublisher(RedisClient redis) {
     this.connection = redis.connect();
   }
 
   /**
+   * From now on, after every reconnect of this publisher's connection, copies {@code flags} (read
+   * afresh each time, e.g. the store's list) into Redis, announcing what Redis lacked. Runs off
+   * lettuce's event loop on a thread of its own, retrying for a few seconds while the connection
+   * finishes activating; at most one reseed is queued at a time.
+   */
+  public synchronized void reseedOnReconnect(Supplier<? extends Collection<FlagDefinition>> flags) {
+    if (reseeder != null) {
+      throw new IllegalStateException("reseedOnReconnect is already set");
+    }
+    reseeder =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "rollgate-flag-reseed");
+              t.setDaemon(true);
+              return t;
+            });
+    connection.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+            if (reseedPending.compareAndSet(false, true)) {
+              schedule(flags, 1, 0);
+            }
+          }
+
+          @Override
+          public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
+            if (closed) {
+              return;
+            }
+            log.warn(
+                "Redis connection lost: flag changes are saved in PostgreSQL and published when"
+                    + " Redis is back");
+          }
+        });
+  }
+
+  private void schedule(
+      Supplier<? extends Collection<FlagDefinition>> flags, int attempt, long delayMillis) {
+    try {
+      reseeder.schedule(
+          () -> reseedAfterReconnect(flags, attempt), delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      reseedPending.set(false); // closed
+    }
+  }
+
+  private void reseedAfterReconnect(
+      Supplier<? extends Collection<FlagDefinition>> flags, int attempt) {
+    try {
+      int written = reseed(flags.get());
+      reseedPending.set(false);
+      log.info("Redis is back: reseeded it with {} flag version(s) it lacked", written);
+    } catch (RuntimeException e) {
+      if (attempt < RESEED_ATTEMPTS) {
+        schedule(flags, attempt + 1, RESEED_RETRY_MILLIS);
+      } else {
+        reseedPending.set(false);
+        log.warn(
+            "Redis is back but the reseed failed {} times ({}); the periodic reseed will retry",
+            attempt,
+            e.getMessage());
+      }
+    }
+  }
+
+  /**
    * Stores and announces {@code flag}; returns false when Redis already had this or a newer one.
    */
   public boolean publish(FlagDefinition flag) {
-    return run(flag, true);
+    return run(List.of(flag)) == 1;
   }
 
-  /** Copies the store's flags into Redis (after a Redis restart), announcing what was missing. */
+  /**
+   * Copies the store's flags into Redis (after a Redis restart), announcing what was missing, in
+   * one atomic step; returns how many versions Redis lacked.
+   */
   public int reseed(Collection<FlagDefinition> flags) {
-    int changed = 0;
-    for (FlagDefinition flag : flags) {
-      if (run(flag, true)) {
-        changed++;
-      }
-    }
-    return changed;
+    return flags.isEmpty() ? 0 : run(flags);
   }
 
-  private boolean run(FlagDefinition flag, boolean announce) {
+  private int run(Collection<FlagDefinition> flags) {
+    String[] args = new String[flags.size() * 3];
+    int i = 0;
+    for (FlagDefinition flag : flags) {
+      args[i++] = flag.name();
+      args[i++] = FlagCodec.toJson(flag);
+      args[i++] = Long.toString(flag.version());
+    }
     RedisCommands<String, String> redis = connection.sync();
-    Long result =
+    Long written =
         redis.eval(
             PUBLISH_IF_NEWER,
             ScriptOutputType.INTEGER,
             new String[] {FlagsRedisLayout.HASH_KEY, FlagsRedisLayout.CHANNEL},
-            flag.name(),
-            FlagCodec.toJson(flag),
-            Long.toString(flag.version()),
-            announce ? "1" : "0");
-    return result != null && result == 1L;
+            args);
+    return written == null ? 0 : written.intValue();
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
+    if (reseeder != null) {
+      reseeder.shutdownNow();
+    }
     connection.close();
   }
 }

@@ -7,6 +7,7 @@ import static org.jooq.impl.DSL.table;
 import dev.rollgate.activities.audit.AuditActivitiesImpl;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
+import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.audit.AuditEntry;
 import java.time.Clock;
@@ -24,7 +25,9 @@ import org.jooq.impl.SQLDataType;
 /**
  * Flags in PostgreSQL, the source of truth. Every change writes a new version (optimistic
  * concurrency on {@code version}), a row in {@code rollgate_flag_change} keyed by an idempotency
- * key, and an audit entry, in one transaction.
+ * key, and an audit entry, in one transaction. A change whose result breaks {@link FlagValidation}
+ * (an operand that does not fit its operator, a list or flag over its cap) is refused as {@code
+ * INVALID_INPUT} before anything is written.
  */
 public class FlagStore {
   private static final Table<Record> FLAG = table(name("rollgate_flag"));
@@ -131,6 +134,10 @@ public class FlagStore {
             .apply(before)
             .withVersion(before.version() + 1)
             .withUpdated(change.actor(), now);
+    String problem = FlagValidation.changeProblem(current.orElse(null), after);
+    if (problem != null) {
+      throw FailureType.INVALID_INPUT.permanent(problem);
+    }
     JSONB json = JSONB.valueOf(FlagCodec.toJson(after));
     int rows;
     if (current.isEmpty()) {

@@ -182,4 +182,31 @@ class FlagActivitiesImplTest {
     assertThat(publisher.publish(v4)).isFalse();
     assertThat(publisher.publish(v5)).isFalse();
   }
+
+  @Test
+  void reseedWritesOnlyTheVersionsRedisLacks() {
+    FlagDefinition current = store.find(flag).orElseThrow();
+    FlagDefinition newerInRedis = current.withVersion(7);
+    FlagDefinition missing = FlagDefinition.newFlag(flag + "_missing").withVersion(3);
+    assertThat(publisher.publish(newerInRedis)).isTrue();
+
+    int written = publisher.reseed(List.of(current, missing));
+
+    assertThat(written).isEqualTo(1);
+    assertThat(publisher.reseed(List.of(current, missing))).isZero();
+    assertThat(publisher.reseed(List.of())).isZero();
+    RedisClient admin = RedisClient.create(infra.redisUri());
+    try (var redis = admin.connect()) {
+      var hash = redis.sync();
+      assertThat(
+              dev.rollgate.flags.FlagCodec.fromJson(
+                      hash.hget(dev.rollgate.flags.FlagsRedisLayout.HASH_KEY, flag))
+                  .version())
+          .isEqualTo(7);
+      assertThat(hash.hexists(dev.rollgate.flags.FlagsRedisLayout.HASH_KEY, flag + "_missing"))
+          .isTrue();
+    } finally {
+      admin.shutdown();
+    }
+  }
 }

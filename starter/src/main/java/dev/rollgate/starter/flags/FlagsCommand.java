@@ -38,7 +38,7 @@ public class FlagsCommand {
     /** The worker's flag API; the flag name is checked first, with the one flag-name rule. */
     JsonNode call(String method, String flag, String suffix, JsonNode body) {
       if (flag != null) {
-        String problem = FlagNames.validate(flag);
+        String problem = FlagNames.problem(flag);
         if (problem != null) {
           throw CliException.usage(problem);
         }

@@ -13,7 +13,7 @@ public final class RolloutKind {
           "FLAG",
           RolloutStartCommand::new,
           new RolloutPrinter(),
-          FlagNames::validate);
+          FlagNames::problem);
 
   private RolloutKind() {}
 }

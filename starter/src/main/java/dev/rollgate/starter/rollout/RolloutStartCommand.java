@@ -246,7 +246,7 @@ public class RolloutStartCommand implements Callable<Integer> {
   }
 
   StartRolloutRequest request() {
-    String nameProblem = FlagNames.validate(flag);
+    String nameProblem = FlagNames.problem(flag);
     if (nameProblem != null) {
       throw CliException.usage(nameProblem);
     }

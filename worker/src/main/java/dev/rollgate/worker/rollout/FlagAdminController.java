@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollgate.activities.Failures;
 import dev.rollgate.activities.rollout.FlagPublisher;
 import dev.rollgate.activities.rollout.FlagStore;
 import dev.rollgate.flags.Bucketing;
@@ -14,6 +15,7 @@ import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
 import dev.rollgate.flags.Rule;
 import io.temporal.failure.ApplicationFailure;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,9 +23,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
+import org.jooq.exception.DataAccessException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -36,10 +43,21 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The flag API behind {@code rollgate flags}: list, get, set (a new version, audited, published to
  * every client) and evaluate. JSON in and out is flags-client's own codec.
+ *
+ * <p>Every error is JSON {@code {"error": "one sentence"}} with a 4xx/5xx status: 400 for a bad
+ * name (flags-client's {@link FlagNames} rule, also for empty and path-like names), a bad body or a
+ * definition {@link dev.rollgate.flags.FlagValidation} refuses; 404 for an unknown flag; 409 when
+ * concurrent writers kept colliding; 503 when PostgreSQL cannot be reached.
+ *
+ * <p>PostgreSQL is the source of truth: when a change is committed but Redis cannot be reached to
+ * publish it, {@code set} still answers 200 with the flag and two more fields, {@code "published":
+ * false} and {@code "warning": "..."}; the version reaches Redis and every client as soon as Redis
+ * is back ({@link FlagCacheReseeder}).
  */
 @RestController
 @RequestMapping(path = "/api/flags", produces = MediaType.APPLICATION_JSON_VALUE)
 class FlagAdminController {
+  private static final Logger log = LoggerFactory.getLogger(FlagAdminController.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final FlagStore store;
@@ -61,7 +79,7 @@ class FlagAdminController {
 
   @GetMapping("/{name}")
   ResponseEntity<String> get(@PathVariable String name) {
-    String problem = FlagNames.validate(name);
+    String problem = FlagNames.problem(name);
     if (problem != null) {
       return error(HttpStatus.BAD_REQUEST, problem);
     }
@@ -77,19 +95,14 @@ class FlagAdminController {
    * "idempotencyKey": "..."}}; every field but {@code by} is optional.
    */
   @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
-  ResponseEntity<String> set(@PathVariable String name, @RequestBody String body) {
-    String problem = FlagNames.validate(name);
+  ResponseEntity<String> set(@PathVariable String name, @RequestBody String body)
+      throws IOException {
+    String problem = FlagNames.problem(name);
     if (problem != null) {
       return error(HttpStatus.BAD_REQUEST, problem);
     }
-    JsonNode edit;
-    UnaryOperator<FlagDefinition> change;
-    try {
-      edit = JSON.readTree(body);
-      change = edits(edit);
-    } catch (IOException | IllegalArgumentException e) {
-      return error(HttpStatus.BAD_REQUEST, e.getMessage());
-    }
+    JsonNode edit = jsonObject(body);
+    UnaryOperator<FlagDefinition> change = edits(edit);
     String by = edit.path("by").asText("");
     if (by.isBlank()) {
       return error(HttpStatus.BAD_REQUEST, "'by' (who is changing the flag) is required");
@@ -99,19 +112,40 @@ class FlagAdminController {
         store.apply(
             new FlagStore.Change(
                 name, change, true, key, by, edit.path("reason").asText(null), null));
-    publisher.publish(applied.definition());
-    return ResponseEntity.ok(FlagCodec.toJson(applied.definition()));
+    FlagDefinition saved = applied.definition();
+    ObjectNode answer = (ObjectNode) JSON.readTree(FlagCodec.toJson(saved));
+    try {
+      publisher.publish(saved);
+    } catch (RuntimeException e) {
+      log.warn(
+          "flag {} v{} saved; publication pending, Redis unreachable: {}",
+          name,
+          saved.version(),
+          Failures.rootMessage(e));
+      answer.put("published", false);
+      answer.put(
+          "warning",
+          "saved as version "
+              + saved.version()
+              + ", but Redis is unreachable: publication to clients is pending and happens as"
+              + " soon as Redis is back");
+    }
+    return ResponseEntity.ok(answer.toString());
   }
 
   /** Body: {@code {"user": "u1", "attributes": {"country": "DE"}}}. */
   @PostMapping(path = "/{name}/evaluate", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> evaluate(@PathVariable String name, @RequestBody String body)
       throws IOException {
+    String problem = FlagNames.problem(name);
+    if (problem != null) {
+      return error(HttpStatus.BAD_REQUEST, problem);
+    }
+    JsonNode request = jsonObject(body);
     var flag = store.find(name);
     if (flag.isEmpty()) {
       return error(HttpStatus.NOT_FOUND, "flag '" + name + "' does not exist");
     }
-    JsonNode request = JSON.readTree(body);
     Map<String, String> attributes = new LinkedHashMap<>();
     request
         .path("attributes")
@@ -152,15 +186,23 @@ class FlagAdminController {
       steps.add(d -> d.withKilled(killed));
     }
     if (edit.has("allowUsers")) {
-      List<String> users = strings(edit.get("allowUsers"));
+      List<String> users = strings(edit, "allowUsers");
       steps.add(d -> d.withAllowUsers(users));
     }
     if (edit.has("denyUsers")) {
-      List<String> users = strings(edit.get("denyUsers"));
+      List<String> users = strings(edit, "denyUsers");
       steps.add(d -> d.withDenyUsers(users));
     }
     if (edit.has("rules")) {
-      List<Rule> rules = strings(edit.get("rules")).stream().map(FlagRuleSyntax::parse).toList();
+      List<String> texts = strings(edit, "rules");
+      List<Rule> rules = new ArrayList<>();
+      for (int i = 0; i < texts.size(); i++) {
+        try {
+          rules.add(FlagRuleSyntax.parse(texts.get(i)));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("rule " + (i + 1) + ": " + e.getMessage(), e);
+        }
+      }
       steps.add(d -> d.withRules(rules));
     }
     return d -> {
@@ -172,10 +214,61 @@ class FlagAdminController {
     };
   }
 
-  private static List<String> strings(JsonNode array) {
+  private static List<String> strings(JsonNode edit, String field) {
+    JsonNode array = edit.get(field);
+    if (!array.isArray()) {
+      throw new IllegalArgumentException("'" + field + "' must be a JSON array of strings");
+    }
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
     return out;
+  }
+
+  private static JsonNode jsonObject(String body) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("the request body is not valid JSON");
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException("the request body must be a JSON object");
+    }
+    return node;
+  }
+
+  /**
+   * Everything under {@code /api/flags/} that no endpoint above takes: empty names ({@code
+   * /api/flags/}), names with a slash (encoded or not) and wrong methods. Answers the flag-name
+   * rule's own sentence when the name is the problem, so no request gets a bare "Not Found".
+   */
+  @RequestMapping("/{*rest}")
+  ResponseEntity<String> unmatched(@PathVariable String rest, HttpServletRequest request) {
+    String name = rest.startsWith("/") ? rest.substring(1) : rest;
+    if ("POST".equals(request.getMethod()) && ("/" + name).endsWith("/evaluate")) {
+      // an evaluation; "/api/flags//evaluate" may arrive with its slashes merged
+      name = name.substring(0, Math.max(0, name.length() - "/evaluate".length()));
+    }
+    String problem = FlagNames.problem(name);
+    if (problem != null) {
+      return error(HttpStatus.BAD_REQUEST, problem);
+    }
+    if (("PUT".equals(request.getMethod()) || "POST".equals(request.getMethod()))
+        && !MediaType.APPLICATION_JSON.isCompatibleWith(contentType(request))) {
+      return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send the request body as application/json");
+    }
+    return error(
+        HttpStatus.NOT_FOUND, "the flag API has no " + request.getMethod() + " /api/flags" + rest);
+  }
+
+  private static MediaType contentType(HttpServletRequest request) {
+    try {
+      return request.getContentType() == null
+          ? MediaType.ALL
+          : MediaType.parseMediaType(request.getContentType());
+    } catch (InvalidMediaTypeException e) {
+      return MediaType.ALL;
+    }
   }
 
   /** Invalid definitions found while applying an edit: the caller's mistake, one sentence. */
@@ -184,14 +277,38 @@ class FlagAdminController {
     return error(HttpStatus.BAD_REQUEST, e.getMessage());
   }
 
-  /** The store refused or could not be reached (conflict, database down). */
+  /** A body that is missing or cannot be read as text. */
+  @ExceptionHandler(HttpMessageNotReadableException.class)
+  ResponseEntity<String> unreadable(HttpMessageNotReadableException e) {
+    return error(HttpStatus.BAD_REQUEST, "the request body is missing or unreadable");
+  }
+
+  /** The store refused the change (invalid, unknown flag) or could not complete it. */
   @ExceptionHandler(ApplicationFailure.class)
   ResponseEntity<String> refused(ApplicationFailure e) {
-    return error(HttpStatus.SERVICE_UNAVAILABLE, e.getOriginalMessage());
+    HttpStatus status =
+        switch (e.getType()) {
+          case "INVALID_INPUT" -> HttpStatus.BAD_REQUEST;
+          case "NOT_FOUND" -> HttpStatus.NOT_FOUND;
+          case "CONFLICT", "REFUSED" -> HttpStatus.CONFLICT;
+          default -> HttpStatus.SERVICE_UNAVAILABLE;
+        };
+    return error(status, e.getOriginalMessage());
+  }
+
+  /** PostgreSQL, the source of truth, is unreachable or failed: nothing was changed. */
+  @ExceptionHandler(DataAccessException.class)
+  ResponseEntity<String> storeUnavailable(DataAccessException e) {
+    log.warn("flag store failed: {}", Failures.rootMessage(e));
+    return error(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        "the flag store (PostgreSQL) failed, nothing was changed: " + Failures.rootMessage(e));
   }
 
   private static ResponseEntity<String> error(HttpStatus status, String message) {
     ObjectNode body = JSON.createObjectNode().put("error", message);
-    return ResponseEntity.status(status).body(body.toString());
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(body.toString());
   }
 }

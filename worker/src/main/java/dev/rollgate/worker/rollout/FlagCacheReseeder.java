@@ -9,7 +9,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Keeps Redis's flag snapshot complete: PostgreSQL is the source of truth, and a restarted Redis
- * comes back empty. Runs at start and every minute; only versions Redis lacks are written.
+ * comes back empty. Runs at start, at once whenever the publisher's Redis connection is
+ * re-established (so flags changed or lost during an outage are back within about a second of
+ * Redis), and every {@code rollgate.flags.reseed-interval} (60 s) as a safety net; only versions
+ * Redis lacks are written.
  */
 @Component
 class FlagCacheReseeder {
@@ -20,6 +23,7 @@ class FlagCacheReseeder {
   FlagCacheReseeder(FlagStore store, FlagPublisher publisher) {
     this.store = store;
     this.publisher = publisher;
+    publisher.reseedOnReconnect(store::list);
   }
 
   @Scheduled(initialDelay = 0, fixedDelayString = "${rollgate.flags.reseed-interval:60s}")

@@ -1,0 +1,145 @@
+package dev.rollgate.flags;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a flag must satisfy when it is defined or changed, beyond what {@link FlagDefinition}'s
+ * constructor checks: rule operands that fit their operator, and size caps. Every check answers
+ * {@code null} (fine) or one line naming what is wrong, fit to show an operator as is.
+ *
+ * <p>Clients do not apply these checks when they read flags: a flag stored before a check existed
+ * still loads and evaluates (an operand that does not parse never matches). Writers apply them with
+ * {@link #changeProblem}, which looks only at what a change touches, so a percentage change or the
+ * kill switch is never refused because of an older flag's targeting.
+ *
+ * <p>Caps, and why: every change publishes the whole flag to every client and every client holds
+ * every flag in memory, so a flag stays small. Large cohorts belong in a rule on an attribute, not
+ * in a list of user ids.
+ */
+public final class FlagValidation {
+
+  /** Most user ids in {@code allowUsers}, and separately in {@code denyUsers}. */
+  public static final int MAX_LIST_USERS = 1_000;
+
+  /** Largest flag, in bytes of its UTF-8 {@link FlagCodec} JSON. */
+  public static final int MAX_ENCODED_BYTES = 128 * 1024;
+
+  private FlagValidation() {}
+
+  /** Every check on a whole flag: lists, rules, encoded size. */
+  public static String problem(FlagDefinition flag) {
+    return changeProblem(null, flag);
+  }
+
+  /**
+   * The checks on what changed from {@code before} (null for a new flag) to {@code after}: the
+   * lists and rules only when they changed, the encoded size only when the targeting (lists, rules)
+   * changed.
+   */
+  public static String changeProblem(FlagDefinition before, FlagDefinition after) {
+    boolean allowChanged = before == null || !before.allowUsers().equals(after.allowUsers());
+    boolean denyChanged = before == null || !before.denyUsers().equals(after.denyUsers());
+    boolean rulesChanged = before == null || !before.rules().equals(after.rules());
+    String problem = allowChanged ? listProblem("allowUsers", after.allowUsers()) : null;
+    if (problem == null && denyChanged) {
+      problem = listProblem("denyUsers", after.denyUsers());
+    }
+    if (problem == null && rulesChanged) {
+      problem = rulesProblem(after.rules());
+    }
+    if (problem == null && (allowChanged || denyChanged || rulesChanged)) {
+      problem = sizeProblem(after);
+    }
+    return problem;
+  }
+
+  /** Null when the user list is within {@link #MAX_LIST_USERS} and has no empty id. */
+  static String listProblem(String field, List<String> users) {
+    if (users.size() > MAX_LIST_USERS) {
+      return field
+          + " has "
+          + users.size()
+          + " user ids; the limit is "
+          + MAX_LIST_USERS
+          + " (target larger groups with a rule on an attribute)";
+    }
+    for (String user : users) {
+      if (user.isBlank()) {
+        return field + " contains an empty user id";
+      }
+    }
+    return null;
+  }
+
+  /** Null when every rule's conditions have operands that fit their operators. */
+  static String rulesProblem(List<Rule> rules) {
+    for (int r = 0; r < rules.size(); r++) {
+      for (Condition condition : rules.get(r).conditions()) {
+        String problem = conditionProblem(condition);
+        if (problem != null) {
+          return "rule " + (r + 1) + ": " + problem;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Null when the condition's operands fit its operator, else one line naming the attribute, the
+   * operator (as the CLI writes it) and the operand: single-value operators take exactly one
+   * operand, {@code in}/{@code not_in} at least one, numeric operators a finite number, semver
+   * operators a semantic version.
+   */
+  public static String conditionProblem(Condition condition) {
+    String op = condition.op().name().toLowerCase(Locale.ROOT);
+    String subject = condition.attribute() + " " + op;
+    List<String> values = condition.values();
+    return switch (condition.op()) {
+      case IN, NOT_IN -> values.isEmpty() ? subject + " needs at least one value" : null;
+      case EQ -> singleValueProblem(subject, values, "; use in for a list");
+      case NEQ -> singleValueProblem(subject, values, "; use not_in for a list");
+      case GT, GTE, LT, LTE -> {
+        String problem = singleValueProblem(subject, values, "");
+        if (problem == null && Double.isNaN(EvaluationContext.parseNumber(values.get(0)))) {
+          problem = subject + " '" + values.get(0) + "' is not a number";
+        }
+        yield problem;
+      }
+      case SEMVER_EQ, SEMVER_GT, SEMVER_GTE, SEMVER_LT, SEMVER_LTE -> {
+        String problem = singleValueProblem(subject, values, "");
+        String why = problem == null ? SemanticVersion.problem(values.get(0)) : null;
+        if (why != null) {
+          problem = subject + " '" + values.get(0) + "' is not a semantic version: " + why;
+        }
+        yield problem;
+      }
+    };
+  }
+
+  private static String singleValueProblem(String subject, List<String> values, String hint) {
+    if (values.size() == 1) {
+      return null;
+    }
+    return subject
+        + " takes exactly one value, got "
+        + values.size()
+        + (values.isEmpty() ? "" : " (" + String.join(",", values) + hint + ")");
+  }
+
+  /** Null when the flag's JSON is within {@link #MAX_ENCODED_BYTES}. */
+  static String sizeProblem(FlagDefinition flag) {
+    int bytes = FlagCodec.toJson(flag).getBytes(StandardCharsets.UTF_8).length;
+    if (bytes <= MAX_ENCODED_BYTES) {
+      return null;
+    }
+    return "flag "
+        + flag.name()
+        + " would be "
+        + bytes
+        + " bytes encoded; the limit is "
+        + MAX_ENCODED_BYTES
+        + " (128 KiB): use fewer user ids or rule values";
+  }
+}
