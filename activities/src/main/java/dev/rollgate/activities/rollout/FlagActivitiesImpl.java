@@ -105,7 +105,7 @@ public class FlagActivitiesImpl implements FlagActivities {
               + " published when Redis is back",
           flag.name(),
           flag.version(),
-          Failures.rootMessage(e));
+          FailureType.rootMessage(e));
     }
   }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rollgate.activities.Failures;
 import dev.rollgate.activities.rollout.FlagPublisher;
 import dev.rollgate.activities.rollout.FlagStore;
 import dev.rollgate.flags.Bucketing;
@@ -14,6 +13,7 @@ import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
 import dev.rollgate.flags.Rule;
+import dev.rollgate.workflows.FailureType;
 import io.temporal.failure.ApplicationFailure;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -121,7 +121,7 @@ class FlagAdminController {
           "flag {} v{} saved; publication pending, Redis unreachable: {}",
           name,
           saved.version(),
-          Failures.rootMessage(e));
+          FailureType.rootMessage(e));
       answer.put("published", false);
       answer.put(
           "warning",
@@ -299,10 +299,10 @@ class FlagAdminController {
   /** PostgreSQL, the source of truth, is unreachable or failed: nothing was changed. */
   @ExceptionHandler(DataAccessException.class)
   ResponseEntity<String> storeUnavailable(DataAccessException e) {
-    log.warn("flag store failed: {}", Failures.rootMessage(e));
+    log.warn("flag store failed: {}", FailureType.rootMessage(e));
     return error(
         HttpStatus.SERVICE_UNAVAILABLE,
-        "the flag store (PostgreSQL) failed, nothing was changed: " + Failures.rootMessage(e));
+        "the flag store (PostgreSQL) failed, nothing was changed: " + FailureType.rootMessage(e));
   }
 
   private static ResponseEntity<String> error(HttpStatus status, String message) {
