@@ -62,9 +62,11 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
             LocalActivityOptions.newBuilder()
                 .setStartToCloseTimeout(Duration.ofSeconds(20))
                 // retried until the flag store answers, like a regular activity (without a
-                // schedule-to-close timeout the SDK would not retry a local activity at all)
+                // schedule-to-close timeout the SDK would not retry a local activity at all);
+                // a local retry is cheap, so the first comes sooner
                 .setScheduleToCloseTimeout(Duration.ofDays(365))
-                .setRetryOptions(retry)
+                .setRetryOptions(
+                    retry.toBuilder().setInitialInterval(Duration.ofMillis(200)).build())
                 .build());
     this.guardrails =
         new GuardrailGate(
