@@ -1,6 +1,7 @@
 package dev.rollgate.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,6 +38,8 @@ import org.springframework.core.env.Environment;
     properties = {
       "rollgate.dev.state-dir=target/dev-stack-it",
       "rollgate.dev.temporal-cli=/nonexistent/temporal",
+      "rollgate.dev.prometheus-binary=/nonexistent/prometheus",
+      "rollgate.dev.prometheus-port=0",
       "rollgate.dev.temporal-port=0",
       "rollgate.dev.temporal-ui-port=0",
       "rollgate.dev.postgres-port=0",
@@ -65,11 +68,44 @@ class WorkerDevStackIT {
     JsonNode health = JSON.readTree(get("/actuator/health"));
 
     assertThat(health.path("status").asText()).isEqualTo("UP");
-    for (String component : List.of("db", "redis", "s3", "temporal")) {
+    for (String component : List.of("db", "redis", "s3", "temporal", "devStack")) {
       assertThat(health.path("components").path(component).path("status").asText())
           .as(component)
           .isEqualTo("UP");
     }
+  }
+
+  private String componentStatus(String component) throws Exception {
+    return JSON.readTree(get("/actuator/health"))
+        .path("components")
+        .path(component)
+        .path("status")
+        .asText();
+  }
+
+  @Test
+  void killedRedisShowsDownInHealthUntilTheDevStackHasRestartedIt() throws Exception {
+    long pid =
+        JSON.readTree(get("/actuator/health"))
+            .at("/components/devStack/details/redis/pid")
+            .asLong();
+    assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue(); // SIGKILL
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50))
+        .untilAsserted(
+            () -> {
+              assertThat(componentStatus("devStack")).isEqualTo("DOWN");
+              assertThat(componentStatus("redis")).isEqualTo("DOWN");
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(componentStatus("devStack")).isEqualTo("UP");
+              assertThat(componentStatus("redis")).isEqualTo("UP");
+            });
   }
 
   @Test
@@ -94,12 +130,9 @@ class WorkerDevStackIT {
                   RolloutPlan.explicit(List.of(10.0, 100.0), Duration.ofSeconds(1))));
 
       assertThat(result.phase()).isEqualTo(RolloutPhase.COMPLETED);
-      long deadline = System.currentTimeMillis() + 2_000;
-      while (!flags.isEnabled("it_flag", EvaluationContext.of("anyone"))
-          && System.currentTimeMillis() < deadline) {
-        Thread.sleep(10);
-      }
-      assertThat(flags.isEnabled("it_flag", EvaluationContext.of("anyone"))).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> flags.isEnabled("it_flag", EvaluationContext.of("anyone")));
     }
     List<String> actions =
         db.resultQuery(

@@ -151,9 +151,7 @@ public final class DevStack implements AutoCloseable {
                 "-c",
                 "unix_socket_directories=",
                 "-c",
-                "timezone=UTC",
-                "-c",
-                "synchronous_commit=off"),
+                "timezone=UTC"),
             actual,
             "INT",
             Duration.ofSeconds(60)));
