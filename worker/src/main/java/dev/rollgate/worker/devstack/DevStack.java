@@ -63,6 +63,7 @@ public final class DevStack implements AutoCloseable {
   private final Path state;
   private final Map<String, String> childEnvironment;
   private String temporalMode = "none";
+  private volatile boolean closed;
 
   private DevStack(Path state) {
     this.state = state;
@@ -110,7 +111,7 @@ public final class DevStack implements AutoCloseable {
    */
   public boolean isDownOrSettling(String child, Duration settle) {
     SupervisedProcess process = children.get(child);
-    return process != null && process.isDownOrSettling(settle);
+    return !closed && process != null && process.isDownOrSettling(settle);
   }
 
   /** The supervised children: up or restarting, pid, port, restarts. */
@@ -497,6 +498,7 @@ public final class DevStack implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     for (int i = started.size() - 1; i >= 0; i--) {
       try {
         started.get(i).close();
