@@ -54,6 +54,9 @@ public final class DevStack implements AutoCloseable {
           RollgateSearchAttributes.PHASE.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
           RollgateSearchAttributes.PROGRESS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
 
+  /** SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to disconnect. */
+  private static final String POSTGRES_STOP_SIGNAL = "INT";
+
   private final List<AutoCloseable> started = new ArrayList<>();
   private final Map<String, Object> properties = new LinkedHashMap<>();
   private final Map<String, SupervisedProcess> children = new LinkedHashMap<>();
@@ -79,6 +82,7 @@ public final class DevStack implements AutoCloseable {
       // scratch files of earlier runs (this JVM's own java.io.tmpdir is here with bin/rollgate-dev)
       FileSystemUtils.deleteRecursively(state.resolve("tmp"));
       Files.createDirectories(state.resolve("tmp"));
+      stack.stopLeftovers();
       stack.startPostgres(settings.postgresPort());
       stack.startRedis(settings.redisPort());
       stack.startS3(settings.s3Port());
@@ -119,6 +123,22 @@ public final class DevStack implements AutoCloseable {
     return children.values().stream().map(SupervisedProcess::status).toList();
   }
 
+  /**
+   * Stops servers an earlier dev stack on this state directory left running (its JVM was killed and
+   * the kernel's parent-death signal did not reach them, or they are still shutting down), before
+   * any port is checked.
+   */
+  private void stopLeftovers() throws IOException {
+    Path run = state.resolve("run");
+    SupervisedProcess.stopLeftover(run.resolve("postgres.pid"), "postgres", POSTGRES_STOP_SIGNAL);
+    // a postmaster started by the earlier, pg_ctl-based dev stack
+    SupervisedProcess.stopLeftover(
+        state.resolve("postgres/postmaster.pid"), "postgres", POSTGRES_STOP_SIGNAL);
+    for (String name : List.of("redis", "temporal", "prometheus")) {
+      SupervisedProcess.stopLeftover(run.resolve(name + ".pid"), name, "TERM");
+    }
+  }
+
   private SupervisedProcess supervise(SupervisedProcess.Spec spec) throws Exception {
     SupervisedProcess child =
         new SupervisedProcess(
@@ -132,8 +152,6 @@ public final class DevStack implements AutoCloseable {
   private void startPostgres(int port) throws Exception {
     Path data = state.resolve("postgres");
     Path binaries = EmbeddedBinaries.postgres(state.resolve("postgres-binaries"));
-    // a postmaster left running by the earlier, pg_ctl-based dev stack holds the data directory
-    SupervisedProcess.stopLeftover(data.resolve("postmaster.pid"), "postgres", "INT");
     if (!Files.exists(data.resolve("PG_VERSION"))) {
       initdb(binaries, data);
     }
@@ -154,7 +172,7 @@ public final class DevStack implements AutoCloseable {
                 "-c",
                 "timezone=UTC"),
             actual,
-            "INT",
+            POSTGRES_STOP_SIGNAL,
             Duration.ofSeconds(60)));
     properties.put(
         "spring.datasource.url", "jdbc:postgresql://" + HOST + ":" + actual + "/postgres");

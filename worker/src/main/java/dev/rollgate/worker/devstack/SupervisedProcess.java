@@ -102,13 +102,12 @@ final class SupervisedProcess implements AutoCloseable {
     return new Status(spec.name(), up, p == null ? -1 : p.pid(), spec.port(), restarts, lastExit);
   }
 
-  /** Stops a leftover of an earlier run, then starts the process and waits until it listens. */
+  /** Starts the process and waits until it listens. */
   void start() throws Exception {
     try {
       supervisor
           .submit(
               () -> {
-                stopLeftover(pidFile(), spec.name(), spec.stopSignal());
                 spawn();
                 return null;
               })
@@ -253,7 +252,9 @@ final class SupervisedProcess implements AutoCloseable {
           leftover.get().pid());
       stop(leftover.get(), signal);
     }
-    Files.deleteIfExists(pidFile);
+    if (fields.length > 1) {
+      Files.deleteIfExists(pidFile); // ours; a server's own pidfile is the server's business
+    }
   }
 
   private static void stop(ProcessHandle handle, String signal) {

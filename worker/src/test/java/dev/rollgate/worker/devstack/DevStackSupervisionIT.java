@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -76,6 +77,36 @@ class DevStackSupervisionIT {
     } finally {
       redis.shutdown();
     }
+  }
+
+  @Test
+  void leftoverServerOfAnEarlierRunIsStoppedAndItsPortReused(TestInfo test) throws Exception {
+    // what a killed dev stack leaves when the parent-death signal cannot be used: a server still
+    // listening, named by its pidfile
+    Path state = Path.of("target/dev-stack-supervision", test.getTestMethod().get().getName());
+    int port = DevStack.freePort();
+    Process leftover =
+        new ProcessBuilder(
+                EmbeddedBinaries.redisServer(state.resolve("bin")).toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "")
+            .start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> DevStack.isListening(port));
+    Files.createDirectories(state.resolve("run"));
+    Files.writeString(
+        state.resolve("run/redis.pid"),
+        leftover.pid() + " " + leftover.info().startInstant().orElseThrow().toEpochMilli());
+
+    stack = DevStack.start(DevStackMain.settings(state, 0, port));
+
+    assertThat(leftover.isAlive()).isFalse();
+    assertThat(child("redis").up()).isTrue();
+    assertThat(child("redis").pid()).isNotEqualTo(leftover.pid());
+    assertThat(child("redis").port()).isEqualTo(port);
   }
 
   @Test
