@@ -33,7 +33,11 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
       // registered before every other bean, so destroyed last, after the Temporal workers stop
       if (prepared.getApplicationContext() instanceof GenericApplicationContext context) {
         DevStack started = stack;
-        context.registerBean("rollgateDevStack", DevStack.class, () -> started);
+        context.registerBean(
+            "rollgateDevStack",
+            DevStack.class,
+            () -> started,
+            definition -> definition.setDestroyMethodName("close"));
         context.registerBean(
             "devStackHealthIndicator",
             DevStackHealthIndicator.class,
