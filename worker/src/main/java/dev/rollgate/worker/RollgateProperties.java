@@ -27,14 +27,21 @@ public record RollgateProperties(Redis redis, S3 s3, Prometheus prometheus, Dev 
    * @param enabled whether to start it (default: true unless the {@code prod} profile is active)
    * @param stateDir where every embedded server keeps its state
    * @param temporalCli path of the {@code temporal} CLI, or empty to search the PATH
+   * @param prometheusBinary path of the {@code prometheus} binary, or empty to search the PATH
+   * @param workerPort the worker's HTTP port, scraped by the dev stack's Prometheus
+   * @param demoTarget host:port of the demo service (ops/demo), scraped by that Prometheus
    */
   public record Dev(
       Boolean enabled,
       Path stateDir,
       String temporalCli,
+      String prometheusBinary,
       int temporalPort,
       int temporalUiPort,
       int postgresPort,
       int redisPort,
-      int s3Port) {}
+      int s3Port,
+      int prometheusPort,
+      int workerPort,
+      String demoTarget) {}
 }

@@ -52,11 +52,44 @@ class WorkerDevStackIT {
     JsonNode health = JSON.readTree(get("/actuator/health"));
 
     assertThat(health.path("status").asText()).isEqualTo("UP");
-    for (String component : List.of("db", "redis", "s3", "temporal")) {
+    for (String component : List.of("db", "redis", "s3", "temporal", "devStack")) {
       assertThat(health.path("components").path(component).path("status").asText())
           .as(component)
           .isEqualTo("UP");
     }
+  }
+
+  private String componentStatus(String component) throws Exception {
+    return JSON.readTree(get("/actuator/health"))
+        .path("components")
+        .path(component)
+        .path("status")
+        .asText();
+  }
+
+  @Test
+  void killedRedisShowsDownInHealthUntilTheDevStackHasRestartedIt() throws Exception {
+    long pid =
+        JSON.readTree(get("/actuator/health"))
+            .at("/components/devStack/details/redis/pid")
+            .asLong();
+    assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue(); // SIGKILL
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50))
+        .untilAsserted(
+            () -> {
+              assertThat(componentStatus("devStack")).isEqualTo("DOWN");
+              assertThat(componentStatus("redis")).isEqualTo("DOWN");
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(componentStatus("devStack")).isEqualTo("UP");
+              assertThat(componentStatus("redis")).isEqualTo("UP");
+            });
   }
 
   @Test

@@ -19,6 +19,8 @@ import org.springframework.boot.test.context.SpringBootTest;
     properties = {
       "rollgate.dev.state-dir=target/dev-stack-it",
       "rollgate.dev.temporal-cli=/nonexistent/temporal",
+      "rollgate.dev.prometheus-binary=/nonexistent/prometheus",
+      "rollgate.dev.prometheus-port=0",
       "rollgate.dev.temporal-port=0",
       "rollgate.dev.temporal-ui-port=0",
       "rollgate.dev.postgres-port=0",

@@ -10,7 +10,6 @@ import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testserver.TestServer;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +23,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
@@ -32,7 +34,7 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.embedded.RedisServer;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * The local dev stack: real servers on loopback with all state under one folder. Temporal is a real
@@ -52,22 +54,40 @@ public final class DevStack implements AutoCloseable {
           RollgateSearchAttributes.PHASE.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
           RollgateSearchAttributes.PROGRESS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
 
+  /** SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to disconnect. */
+  private static final String POSTGRES_STOP_SIGNAL = "INT";
+
   private final List<AutoCloseable> started = new ArrayList<>();
   private final Map<String, Object> properties = new LinkedHashMap<>();
+  private final Map<String, SupervisedProcess> children = new LinkedHashMap<>();
+  private final ScheduledExecutorService supervisor =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("dev-stack-supervisor").daemon().factory());
+  private final Path state;
+  private final Map<String, String> childEnvironment;
   private String temporalMode = "none";
+  private volatile boolean closed;
 
-  private DevStack() {}
+  private DevStack(Path state) {
+    this.state = state;
+    // children write their scratch files under the state directory, not /tmp
+    this.childEnvironment = Map.of("TMPDIR", state.resolve("tmp").toString());
+  }
 
   public static DevStack start(RollgateProperties.Dev settings) {
-    DevStack stack = new DevStack();
+    Path state = settings.stateDir().toAbsolutePath();
+    DevStack stack = new DevStack(state);
     long t0 = System.nanoTime();
     try {
-      Path state = settings.stateDir().toAbsolutePath();
-      Files.createDirectories(state);
-      stack.startPostgres(state, settings.postgresPort());
-      stack.startRedis(state, settings.redisPort());
-      stack.startS3(state, settings.s3Port());
-      stack.startTemporal(state, settings);
+      // scratch files of earlier runs (this JVM's own java.io.tmpdir is here with bin/rollgate-dev)
+      FileSystemUtils.deleteRecursively(state.resolve("tmp"));
+      Files.createDirectories(state.resolve("tmp"));
+      stack.stopLeftovers();
+      stack.startPostgres(settings.postgresPort());
+      stack.startRedis(settings.redisPort());
+      stack.startS3(settings.s3Port());
+      stack.startTemporal(settings);
+      stack.startPrometheus(settings);
     } catch (Exception e) {
       stack.close();
       throw new DevStackException("dev stack failed to start: " + e.getMessage(), e);
@@ -89,41 +109,142 @@ public final class DevStack implements AutoCloseable {
     return temporalMode;
   }
 
-  private void startPostgres(Path state, int port) throws IOException {
+  /**
+   * Whether the named supervised child ({@code temporal}, {@code redis}, ...) is known down or was
+   * restarted less than {@code settle} ago.
+   */
+  public boolean isDownOrSettling(String child, Duration settle) {
+    SupervisedProcess process = children.get(child);
+    return !closed && process != null && process.isDownOrSettling(settle);
+  }
+
+  /** The supervised children: up or restarting, pid, port, restarts. */
+  public List<SupervisedProcess.Status> children() {
+    return children.values().stream().map(SupervisedProcess::status).toList();
+  }
+
+  /**
+   * Stops servers an earlier dev stack on this state directory left running (its JVM was killed and
+   * the kernel's parent-death signal did not reach them, or they are still shutting down), before
+   * any port is checked.
+   */
+  private void stopLeftovers() throws IOException {
+    Path run = state.resolve("run");
+    SupervisedProcess.stopLeftover(run.resolve("postgres.pid"), "postgres", POSTGRES_STOP_SIGNAL);
+    // a postmaster started by the earlier, pg_ctl-based dev stack
+    SupervisedProcess.stopLeftover(
+        state.resolve("postgres/postmaster.pid"), "postgres", POSTGRES_STOP_SIGNAL);
+    for (String name : List.of("redis", "temporal", "prometheus")) {
+      SupervisedProcess.stopLeftover(run.resolve(name + ".pid"), name, "TERM");
+    }
+  }
+
+  private SupervisedProcess supervise(SupervisedProcess.Spec spec) throws Exception {
+    SupervisedProcess child =
+        new SupervisedProcess(
+            spec, state.resolve("run"), state.resolve("logs"), childEnvironment, supervisor);
+    started.add(child);
+    children.put(spec.name(), child);
+    child.start();
+    return child;
+  }
+
+  private void startPostgres(int port) throws Exception {
     Path data = state.resolve("postgres");
-    Path binaries = state.resolve("postgres-binaries");
-    Files.createDirectories(binaries);
-    EmbeddedPostgres pg =
-        EmbeddedPostgres.builder()
-            .setDataDirectory(data)
-            .setCleanDataDirectory(false)
-            .setOverrideWorkingDirectory(binaries.toFile())
-            .setPort(port == 0 ? freePort() : requireFree(port, "PostgreSQL"))
-            .start();
-    started.add(pg);
-    properties.put("spring.datasource.url", pg.getJdbcUrl("postgres", "postgres"));
+    Path binaries = EmbeddedBinaries.postgres(state.resolve("postgres-binaries"));
+    if (!Files.exists(data.resolve("PG_VERSION"))) {
+      initdb(binaries, data);
+    }
+    int actual = port == 0 ? freePort() : requireFree(port, "PostgreSQL");
+    supervise(
+        new SupervisedProcess.Spec(
+            "postgres",
+            asNonRoot(
+                binaries.resolve("bin/postgres").toString(),
+                "-D",
+                data.toString(),
+                "-p",
+                Integer.toString(actual),
+                "-c",
+                "listen_addresses=" + HOST,
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "timezone=UTC"),
+            actual,
+            POSTGRES_STOP_SIGNAL,
+            Duration.ofSeconds(60)));
+    properties.put(
+        "spring.datasource.url", "jdbc:postgresql://" + HOST + ":" + actual + "/postgres");
     properties.put("spring.datasource.username", "postgres");
     properties.put("spring.datasource.password", "");
   }
 
-  private void startRedis(Path state, int port) throws IOException {
+  private void initdb(Path binaries, Path data) throws Exception {
+    Path logFile = state.resolve("logs/initdb.log");
+    Files.createDirectories(logFile.getParent());
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                asNonRoot(
+                    binaries.resolve("bin/initdb").toString(),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-D",
+                    data.toString(),
+                    "-E",
+                    "UTF-8"))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    builder.environment().putAll(childEnvironment);
+    Process initdb = builder.start();
+    if (!initdb.waitFor(2, TimeUnit.MINUTES) || initdb.exitValue() != 0) {
+      initdb.destroyForcibly();
+      throw new IllegalStateException("initdb failed (see " + logFile + ")");
+    }
+  }
+
+  /**
+   * PostgreSQL refuses to run as root; as root (containers, CI) it runs in a new user namespace
+   * where it is {@code nobody}, as zonky's launcher does.
+   */
+  private static List<String> asNonRoot(String... command) {
+    Optional<String> unshare = findOnPath("unshare", null);
+    if (!"root".equals(System.getProperty("user.name")) || unshare.isEmpty()) {
+      return List.of(command);
+    }
+    List<String> wrapped = new ArrayList<>(List.of(unshare.get(), "-U"));
+    wrapped.addAll(List.of(command));
+    return wrapped;
+  }
+
+  private void startRedis(int port) throws Exception {
     Path dir = state.resolve("redis");
     Files.createDirectories(dir);
     int actual = port == 0 ? freePort() : requireFree(port, "Redis");
-    RedisServer redis =
-        RedisServer.newRedisServer()
-            .port(actual)
-            .bind(HOST)
-            .setting("dir " + dir)
-            .setting("save \"\"")
-            .setting("appendonly no")
-            .build();
-    redis.start();
-    started.add(redis::stop);
+    supervise(
+        new SupervisedProcess.Spec(
+            "redis",
+            List.of(
+                EmbeddedBinaries.redisServer(state.resolve("bin")).toString(),
+                "--port",
+                Integer.toString(actual),
+                "--bind",
+                HOST,
+                "--dir",
+                dir.toString(),
+                "--save",
+                "",
+                "--appendonly",
+                "no"),
+            actual,
+            "TERM",
+            Duration.ofSeconds(30)));
     properties.put("rollgate.redis.url", "redis://" + HOST + ":" + actual);
   }
 
-  private void startS3(Path state, int port) throws Exception {
+  private void startS3(int port) throws Exception {
     Path dir = state.resolve("s3");
     Files.createDirectories(dir);
     int actual = port == 0 ? freePort() : requireFree(port, "S3");
@@ -152,7 +273,7 @@ public final class DevStack implements AutoCloseable {
     properties.put("rollgate.s3.secret-key", S3_SECRET_KEY);
   }
 
-  private void startTemporal(Path state, RollgateProperties.Dev settings) throws Exception {
+  private void startTemporal(RollgateProperties.Dev settings) throws Exception {
     int port = settings.temporalPort() == 0 ? freePort() : settings.temporalPort();
     String target = HOST + ":" + port;
     properties.put("spring.temporal.connection.target", target);
@@ -162,7 +283,7 @@ public final class DevStack implements AutoCloseable {
       registerSearchAttributes(target);
       return;
     }
-    String cli = findTemporalCli(settings.temporalCli());
+    String cli = findOnPath("temporal", settings.temporalCli()).orElse(null);
     if (cli != null) {
       int uiPort = settings.temporalUiPort() == 0 ? freePort() : settings.temporalUiPort();
       List<String> command =
@@ -189,20 +310,8 @@ public final class DevStack implements AutoCloseable {
                     + "="
                     + (type == IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE ? "Double" : "Keyword"));
           });
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(
-                  ProcessBuilder.Redirect.appendTo(state.resolve("temporal.log").toFile()))
-              .start();
-      started.add(
-          () -> {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-              process.destroyForcibly();
-            }
-          });
-      waitForPort(port, Duration.ofSeconds(30), process);
+      supervise(
+          new SupervisedProcess.Spec("temporal", command, port, "TERM", Duration.ofSeconds(60)));
       temporalMode =
           "temporal server start-dev on " + target + ", Web UI http://" + HOST + ":" + uiPort;
       properties.put("rollgate.dev.temporal-ui", "http://" + HOST + ":" + uiPort);
@@ -226,6 +335,98 @@ public final class DevStack implements AutoCloseable {
           target);
       registerSearchAttributes(target);
     }
+  }
+
+  /**
+   * A real Prometheus when the binary is installed, scraping the worker and the demo service
+   * (ops/demo), with its TSDB under the state directory; else one line saying how to get one.
+   */
+  private void startPrometheus(RollgateProperties.Dev settings) throws Exception {
+    Optional<String> binary = findOnPath("prometheus", settings.prometheusBinary());
+    if (binary.isEmpty()) {
+      log.info(
+          "Prometheus: no `prometheus` binary found, so guardrails have no data source (rollouts"
+              + " with --guardrail are refused). Install it with `apt-get install prometheus`"
+              + " (or set ROLLGATE_PROMETHEUS_URL) and start again.");
+      return;
+    }
+    int port = settings.prometheusPort() == 0 ? freePort() : settings.prometheusPort();
+    if (isListening(port)) {
+      log.info("Prometheus: something already listens on {}:{}; using it", HOST, port);
+      properties.put("rollgate.prometheus.url", "http://" + HOST + ":" + port);
+      return;
+    }
+    Path dir = state.resolve("prometheus");
+    Files.createDirectories(dir.resolve("data"));
+    writeWorkerTarget(settings.workerPort());
+    Files.writeString(dir.resolve("prometheus.yml"), prometheusConfig(settings.demoTarget()));
+    supervise(
+        new SupervisedProcess.Spec(
+            "prometheus",
+            List.of(
+                binary.get(),
+                "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("data"),
+                "--storage.tsdb.retention.time=7d",
+                "--web.listen-address=" + HOST + ":" + port),
+            port,
+            "TERM",
+            Duration.ofSeconds(60)));
+    properties.put("rollgate.prometheus.url", "http://" + HOST + ":" + port);
+    log.info(
+        "Prometheus: {} on http://{}:{} scraping the worker and the demo service ({}), data in {}",
+        binary.get(),
+        HOST,
+        port,
+        settings.demoTarget(),
+        dir.resolve("data"));
+  }
+
+  private String prometheusConfig(String demoTarget) {
+    Path rules = Path.of("ops/prometheus/rules.yml").toAbsolutePath();
+    return """
+        # written by the Rollgate dev stack at every start; edit ops/prometheus/ instead
+        global:
+          scrape_interval: 5s
+          evaluation_interval: 5s
+        %s
+        scrape_configs:
+          - job_name: demo
+            scrape_interval: 1s
+            scrape_timeout: 1s
+            metrics_path: /metrics
+            static_configs:
+              - targets: ["%s"]
+          - job_name: rollgate-worker
+            metrics_path: /actuator/prometheus
+            file_sd_configs:
+              - files: ["%s"]
+        """
+        .formatted(
+            Files.isRegularFile(rules) ? "rule_files: [\"" + rules + "\"]" : "",
+            demoTarget,
+            state.resolve("prometheus/worker-target.json"));
+  }
+
+  /**
+   * Points the dev stack's Prometheus at the worker's HTTP port, known for sure only once the web
+   * server is up (the port may be 0 = any). Prometheus re-reads the file by itself.
+   */
+  public void scrapeWorker(int port) {
+    if (children.containsKey("prometheus")) {
+      try {
+        writeWorkerTarget(port);
+      } catch (IOException e) {
+        log.warn("Prometheus: could not write the worker target: {}", e.toString());
+      }
+    }
+  }
+
+  private void writeWorkerTarget(int port) throws IOException {
+    Path file = state.resolve("prometheus/worker-target.json");
+    Path partial = file.resolveSibling("worker-target.json.partial");
+    Files.writeString(partial, "[{\"targets\": [\"" + HOST + ":" + port + "\"]}]\n");
+    Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Adds Rollgate's search attributes to the default namespace unless they are there. */
@@ -270,36 +471,22 @@ public final class DevStack implements AutoCloseable {
     }
   }
 
-  static String findTemporalCli(String configured) {
+  /** The configured executable if it exists, else {@code name} on the PATH. */
+  static Optional<String> findOnPath(String name, String configured) {
     if (configured != null && !configured.isBlank()) {
-      return new File(configured).canExecute() ? configured : null;
+      return new File(configured).canExecute() ? Optional.of(configured) : Optional.empty();
     }
     String path = System.getenv("PATH");
     if (path == null) {
-      return null;
+      return Optional.empty();
     }
     for (String dir : path.split(File.pathSeparator)) {
-      File candidate = new File(dir, "temporal");
+      File candidate = new File(dir, name);
       if (candidate.isFile() && candidate.canExecute()) {
-        return candidate.getAbsolutePath();
+        return Optional.of(candidate.getAbsolutePath());
       }
     }
-    return null;
-  }
-
-  private static void waitForPort(int port, Duration timeout, Process process) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (isListening(port)) {
-        return;
-      }
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "temporal server start-dev exited with " + process.exitValue() + " (see temporal.log)");
-      }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("temporal server start-dev did not listen on " + port);
+    return Optional.empty();
   }
 
   static boolean isListening(int port) {
@@ -329,6 +516,7 @@ public final class DevStack implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     for (int i = started.size() - 1; i >= 0; i--) {
       try {
         started.get(i).close();
@@ -337,6 +525,7 @@ public final class DevStack implements AutoCloseable {
       }
     }
     started.clear();
+    supervisor.shutdownNow();
   }
 
   /** Start-up failure with a message fit for one line. */

@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.event.ApplicationFailedEvent;
 import org.springframework.boot.context.event.ApplicationPreparedEvent;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
@@ -32,7 +33,24 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
       // registered before every other bean, so destroyed last, after the Temporal workers stop
       if (prepared.getApplicationContext() instanceof GenericApplicationContext context) {
         DevStack started = stack;
-        context.registerBean("rollgateDevStack", DevStack.class, () -> started);
+        context.registerBean(
+            "rollgateDevStack",
+            DevStack.class,
+            () -> started,
+            definition -> definition.setDestroyMethodName("close"));
+        context.registerBean(
+            "devStackHealthIndicator",
+            DevStackHealthIndicator.class,
+            () -> new DevStackHealthIndicator(started));
+      }
+    } else if (event instanceof ApplicationReadyEvent ready && stack != null) {
+      Integer port =
+          ready
+              .getApplicationContext()
+              .getEnvironment()
+              .getProperty("local.server.port", Integer.class);
+      if (port != null) {
+        stack.scrapeWorker(port);
       }
     } else if (event instanceof ApplicationFailedEvent && stack != null) {
       stack.close();
@@ -60,10 +78,13 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
       System.exit(1);
     }
     java.util.Map<String, Object> endpoints = new java.util.LinkedHashMap<>(stack.properties());
-    if (env.getProperty("rollgate.prometheus.url", "").isBlank()) {
-      // the dev stack has no Prometheus of its own; a local one is the usual companion
-      endpoints.put("rollgate.prometheus.url", "http://127.0.0.1:9090");
+    if (!env.getProperty("rollgate.prometheus.url", "").isBlank()) {
+      endpoints.remove("rollgate.prometheus.url"); // a configured Prometheus wins
+    } else {
+      // no prometheus binary: a local Prometheus on its usual port is the best guess
+      endpoints.putIfAbsent("rollgate.prometheus.url", "http://127.0.0.1:9090");
     }
+    ChildDownLogFilter.install(stack);
     env.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE, endpoints));
   }
 }
