@@ -40,10 +40,11 @@ case "${1:-}" in
     curl -fsS -X POST "http://127.0.0.1:$port/errors?rate=$rate"
     ;;
   *)
-    java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+    . "$root/bin/java-env"
+    pick_java
     if [[ ! -f "$jar" ]]; then
-      (cd "$root" && ./mvnw -B -q -pl ops -am install -DskipTests)
+      (cd "$root" && ./mvnw -B -q -pl ops -am package -DskipTests -Dspotless.check.skip=true)
     fi
-    exec "$java" -Xmx128m -jar "$jar" "$@"
+    exec "$JAVA" $(quiet_java_flags) -Xmx128m -jar "$jar" "$@"
     ;;
 esac

@@ -67,12 +67,15 @@ public class AuditActivitiesImpl implements AuditActivities {
         .execute();
   }
 
-  /** The latest {@code limit} entries of one workflow, oldest first. */
+  /**
+   * The latest {@code limit} entries of one workflow, oldest first, in the order they happened
+   * (entries are written asynchronously, so insertion order is not that order).
+   */
   public List<AuditEntry> forWorkflow(String workflowId, int limit) {
     return db.select(KEY, WORKFLOW_ID, ACTOR, ACTION, DETAILS, AT)
         .from(AUDIT)
         .where(WORKFLOW_ID.eq(workflowId))
-        .orderBy(ID.desc())
+        .orderBy(AT.desc(), ID.desc())
         .limit(limit)
         .fetch(
             r ->

@@ -46,6 +46,7 @@ public final class OperatorGate {
   private String abortedBy;
   private String abortReason;
   private final List<String> rejected = new ArrayList<>();
+  private long lastAuditMillis;
 
   /**
    * @param initiator who started the workflow
@@ -174,13 +175,14 @@ public final class OperatorGate {
 
   /** A signal that failed validation: remembered in the status and the audit log, nothing else. */
   public void reject(String verb, String actor, String reason) {
-    String line = verb + " by " + (blank(actor) ? "(unknown)" : actor.trim()) + ": " + reason;
+    String why = reason.startsWith("refused: ") ? reason.substring("refused: ".length()) : reason;
+    String line = verb + " by " + (blank(actor) ? "(unknown)" : actor.trim()) + ": " + why;
     rejected.add(line);
     while (rejected.size() > MAX_REJECTIONS_KEPT) {
       rejected.remove(0);
     }
     log.info("signal refused: {}", line);
-    record(blank(actor) ? "(unknown)" : actor.trim(), verb + "-refused", reason);
+    record(blank(actor) ? "(unknown)" : actor.trim(), verb + "-refused", why);
   }
 
   /** The workflow pauses itself, e.g. on a guardrail breach or an inconclusive reading. */
@@ -340,6 +342,8 @@ public final class OperatorGate {
 
   /** Appends to the audit log without blocking the caller; {@link #flushAudit} waits for it. */
   public void record(String actor, String action, String details) {
+    // strictly increasing within a run: the log reads in the order the workflow acted
+    lastAuditMillis = Math.max(Workflow.currentTimeMillis(), lastAuditMillis + 1);
     AuditEntry entry =
         new AuditEntry(
             workflowId + "/" + Workflow.randomUUID(),
@@ -347,7 +351,7 @@ public final class OperatorGate {
             actor,
             action,
             details,
-            Workflow.currentTimeMillis());
+            lastAuditMillis);
     pendingAudits.add(Async.procedure(audit::record, entry));
   }
 

@@ -127,7 +127,7 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
         "rollout-started",
         request.plan().steps().size()
             + " steps over "
-            + request.plan().totalDuration()
+            + Words.duration(request.plan().totalDuration())
             + (request.reason() == null ? "" : ": " + request.reason()));
     release.scheduled(request.startAtMillis());
   }
