@@ -67,7 +67,9 @@ public final class WorkerApi {
       throw new CliException("the worker answered HTTP " + response.statusCode() + " without JSON");
     }
     if (response.statusCode() >= 400) {
-      throw new CliException(body.path("error").asText("HTTP " + response.statusCode()));
+      String error = body.path("error").asText("HTTP " + response.statusCode());
+      // 400: the request itself is wrong (bad input, exit 2); anything else was refused or failed
+      throw response.statusCode() == 400 ? CliException.usage(error) : new CliException(error);
     }
     return body;
   }
