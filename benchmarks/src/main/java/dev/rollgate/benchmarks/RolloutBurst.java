@@ -93,8 +93,9 @@ import org.jooq.impl.DSL;
  * --worker-arg=--key=value} (repeatable) is passed to the worker, {@code --worker-jvm-arg=...}
  * (repeatable) to its JVM; {@code --sdk-defaults} runs both phases with the Temporal SDK's default
  * worker settings (2 workflow / 5 activity pollers, cache and threads 600) instead of Rollgate's
- * {@code rollgate.worker.*} defaults; {@code --temporal-target=HOST:PORT} uses a running server
- * (with {@code --temporal-pid=PID} to measure it).
+ * {@code rollgate.worker.*} defaults; {@code --temporal-in-memory} runs the dev server without its
+ * SQLite file (to see what persistence costs); {@code --temporal-target=HOST:PORT} uses a running
+ * server (with {@code --temporal-pid=PID} to measure it).
  */
 public final class RolloutBurst {
   static final String HOST = KillSwitchThroughTemporal.HOST;
@@ -144,15 +145,15 @@ public final class RolloutBurst {
             TemporalDevServer.start(
                 KillSwitchThroughTemporal.temporalCli(args),
                 tmp,
-                false,
+                settings.temporalInMemory,
                 KillSwitchThroughTemporal.dynamicConfig(args));
         target = temporal.target();
         temporalPid = temporal.process.pid();
         System.out.printf(
             Locale.ROOT,
-            "Temporal dev server (%s, SQLite file %s) on %s, pid %d, up in %d ms; log %s%n",
+            "Temporal dev server (%s, %s) on %s, pid %d, up in %d ms; log %s%n",
             temporal.version,
-            temporal.db,
+            settings.temporalInMemory ? "in-memory SQLite" : "SQLite file " + temporal.db,
             target,
             temporalPid,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
@@ -573,8 +574,18 @@ public final class RolloutBurst {
                 }
               }
               case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED -> done = true;
-              case EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
-                  EVENT_TYPE_WORKFLOW_TASK_FAILED,
+              case EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT ->
+                  // SCHEDULE_TO_START: not picked from the sticky queue in time; START_TO_CLOSE:
+                  // not completed in time
+                  problems.merge(
+                      "WORKFLOW_TASK_TIMED_OUT/"
+                          + e.getWorkflowTaskTimedOutEventAttributes()
+                              .getTimeoutType()
+                              .name()
+                              .substring("TIMEOUT_TYPE_".length()),
+                      1,
+                      Integer::sum);
+              case EVENT_TYPE_WORKFLOW_TASK_FAILED,
                   EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
                   EVENT_TYPE_ACTIVITY_TASK_FAILED ->
                   problems.merge(type.name().substring("EVENT_TYPE_".length()), 1, Integer::sum);
@@ -998,7 +1009,8 @@ public final class RolloutBurst {
       List<String> workerArgs,
       List<String> workerJvmArgs,
       String temporalTarget,
-      long temporalPid) {
+      long temporalPid,
+      boolean temporalInMemory) {
 
     static Settings parse(String[] args) {
       Settings s =
@@ -1014,7 +1026,8 @@ public final class RolloutBurst {
               options(args, "worker-arg"),
               options(args, "worker-jvm-arg"),
               option(args, "temporal-target", null),
-              KillSwitchPropagation.intOption(args, "temporal-pid", 0));
+              KillSwitchPropagation.intOption(args, "temporal-pid", 0),
+              Arrays.asList(args).contains("--temporal-in-memory"));
       if (s.rollouts < 1 || s.clients < 1 || s.startSeconds < 1 || s.holdSeconds < 2) {
         throw new IllegalArgumentException(
             "rollouts, clients, start-seconds must be >= 1 and hold-seconds >= 2");
