@@ -461,6 +461,13 @@ public final class KillSwitchThroughTemporal {
 
   /** What {@code rollgate rollout start} sets (RolloutStartCommand). */
   private static WorkflowOptions options(String workflowId) {
+    return options(workflowId, FLAG);
+  }
+
+  /**
+   * What {@code rollgate rollout start} sets (RolloutStartCommand) for a rollout of {@code flag}.
+   */
+  static WorkflowOptions options(String workflowId, String flag) {
     return WorkflowOptions.newBuilder()
         .setWorkflowId(workflowId)
         .setTaskQueue(TaskQueues.ROLLGATE)
@@ -469,7 +476,7 @@ public final class KillSwitchThroughTemporal {
         .setTypedSearchAttributes(
             SearchAttributes.newBuilder()
                 .set(RollgateSearchAttributes.KIND, FlagRolloutWorkflow.KIND)
-                .set(RollgateSearchAttributes.TARGET, FLAG)
+                .set(RollgateSearchAttributes.TARGET, flag)
                 .set(RollgateSearchAttributes.PHASE, Phase.STARTING.name())
                 .set(RollgateSearchAttributes.PROGRESS, 0.0)
                 .build())
@@ -538,7 +545,11 @@ public final class KillSwitchThroughTemporal {
     }
   }
 
-  private static String temporalCli(String[] args) {
+  /**
+   * {@code --temporal=PATH}, else {@code -Drollgate.temporal.cli}, else {@code temporal} on the
+   * PATH.
+   */
+  static String temporalCli(String[] args) {
     String configured = null;
     for (String arg : args) {
       if (arg.startsWith("--temporal=")) {
@@ -578,7 +589,7 @@ public final class KillSwitchThroughTemporal {
   }
 
   /** {@code --dynamic-config=KEY=VALUE} options, passed on as {@code --dynamic-config-value}. */
-  private static List<String> dynamicConfig(String[] args) {
+  static List<String> dynamicConfig(String[] args) {
     List<String> values = new ArrayList<>();
     for (String arg : args) {
       if (arg.startsWith("--dynamic-config=")) {

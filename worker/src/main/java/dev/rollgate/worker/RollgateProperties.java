@@ -2,14 +2,17 @@ package dev.rollgate.worker;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Rollgate's own settings ({@code rollgate.*}); Temporal's live under {@code spring.temporal.*} and
  * PostgreSQL's under {@code spring.datasource.*}. See the README's configuration reference.
  */
 @ConfigurationProperties("rollgate")
-public record RollgateProperties(Redis redis, S3 s3, Prometheus prometheus, Dev dev) {
+public record RollgateProperties(
+    Redis redis, S3 s3, Prometheus prometheus, Dev dev, @DefaultValue Worker worker) {
 
   /** Redis holding the flag snapshot and the invalidation channel. */
   public record Redis(String url) {}
@@ -44,4 +47,81 @@ public record RollgateProperties(Redis redis, S3 s3, Prometheus prometheus, Dev 
       int prometheusPort,
       int workerPort,
       String demoTarget) {}
+
+  /**
+   * How the Temporal worker on task queue {@code rollgate} takes work, tuned so that one small
+   * worker keeps up with a burst of a thousand rollout starts (benchmarks/RESULTS.md, section 4).
+   * Applied on top of {@code spring.temporal.*} by {@link WorkerTuningConfiguration}, so these win
+   * where both set the same option. The SDK's own defaults are given in brackets.
+   *
+   * @param workflowCacheSize workflows kept in memory between their workflow tasks; a workflow that
+   *     falls out must replay its whole history on its next task [600]. Size it above the number of
+   *     rollouts running at once on this worker.
+   * @param maxWorkflowThreads threads for cached workflows, one per running workflow that is not
+   *     evicted; should be at least {@code workflowCacheSize} [600]
+   * @param maxConcurrentWorkflowTasks workflow tasks executed at once [200]
+   * @param maxConcurrentActivities activities executed at once [200]
+   * @param workflowPollers pollers of workflow tasks
+   * @param activityPollers pollers of activity tasks
+   * @param stickyScheduleToStart how long a workflow task waits on this worker's sticky queue
+   *     before the server hands it to any worker [5s]
+   */
+  public record Worker(
+      @DefaultValue("2000") int workflowCacheSize,
+      @DefaultValue("2000") int maxWorkflowThreads,
+      @DefaultValue("200") int maxConcurrentWorkflowTasks,
+      @DefaultValue("200") int maxConcurrentActivities,
+      @DefaultValue Pollers workflowPollers,
+      @DefaultValue Pollers activityPollers,
+      @DefaultValue("5s") Duration stickyScheduleToStart) {
+
+    public Worker {
+      if (workflowCacheSize < 0) {
+        throw new IllegalArgumentException("rollgate.worker.workflow-cache-size must be >= 0");
+      }
+      if (maxWorkflowThreads < 1 || maxConcurrentWorkflowTasks < 1 || maxConcurrentActivities < 1) {
+        throw new IllegalArgumentException(
+            "rollgate.worker.max-workflow-threads, max-concurrent-workflow-tasks and"
+                + " max-concurrent-activities must be >= 1");
+      }
+      if (stickyScheduleToStart == null || !stickyScheduleToStart.isPositive()) {
+        throw new IllegalArgumentException(
+            "rollgate.worker.sticky-schedule-to-start must be a positive duration");
+      }
+    }
+  }
+
+  /**
+   * Pollers of one kind of task.
+   *
+   * @param autoscaling let the SDK add and remove pollers between {@code minimum} and {@code
+   *     maximum} as the server reports backlog ({@code PollerBehaviorAutoscaling}); when false,
+   *     {@code maximum} pollers are kept open [false: 2 workflow, 5 activity pollers]
+   * @param minimum fewest pollers when autoscaling
+   * @param initial pollers at start when autoscaling
+   * @param maximum most pollers when autoscaling, or the fixed number when not
+   */
+  public record Pollers(
+      @DefaultValue("true") boolean autoscaling,
+      @DefaultValue("1") int minimum,
+      @DefaultValue("4") int initial,
+      @DefaultValue("16") int maximum) {
+
+    public Pollers {
+      if (autoscaling && (minimum < 1 || initial < minimum || maximum < initial)) {
+        throw new IllegalArgumentException(
+            "rollgate.worker.*-pollers: need 1 <= minimum <= initial <= maximum when autoscaling,"
+                + " got "
+                + minimum
+                + ", "
+                + initial
+                + ", "
+                + maximum);
+      }
+      if (maximum < 2) {
+        throw new IllegalArgumentException(
+            "rollgate.worker.*-pollers.maximum must be >= 2, got " + maximum);
+      }
+    }
+  }
 }
