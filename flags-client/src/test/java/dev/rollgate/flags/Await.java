@@ -2,8 +2,10 @@ package dev.rollgate.flags;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
-/** Polls a condition until it holds or a deadline passes; never sleeps a fixed time to assert. */
+/** How long a condition took to hold, measured with Awaitility polling every millisecond. */
 final class Await {
 
   private Await() {}
@@ -11,21 +13,15 @@ final class Await {
   /** Milliseconds it took until {@code condition} held, or -1 when the deadline passed first. */
   static long millisUntil(Duration deadline, BooleanSupplier condition) {
     long start = System.nanoTime();
-    long end = start + deadline.toNanos();
-    while (true) {
-      if (condition.getAsBoolean()) {
-        return (System.nanoTime() - start) / 1_000_000;
-      }
-      if (System.nanoTime() > end) {
-        return -1;
-      }
-      Thread.onSpinWait();
-      try {
-        Thread.sleep(1);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return -1;
-      }
+    try {
+      Awaitility.await()
+          .atMost(deadline)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(1))
+          .until(condition::getAsBoolean);
+      return (System.nanoTime() - start) / 1_000_000;
+    } catch (ConditionTimeoutException e) {
+      return -1;
     }
   }
 }
