@@ -419,12 +419,14 @@ public final class Release {
             ? a.by()
             : argument instanceof OperatorCommand c ? c.by() : null;
     String refusal =
-        switch (verb) {
-          case ReleaseControls.APPROVE -> gate.checkApprove((Approval) argument);
-          case ReleaseControls.PAUSE -> gate.checkPause((OperatorCommand) argument);
-          case ReleaseControls.RESUME -> gate.checkResume((OperatorCommand) argument);
-          default -> gate.checkAbort((OperatorCommand) argument);
-        };
+        phase.isTerminal() && !legacy()
+            ? "the release has ended (" + phase + ")"
+            : switch (verb) {
+              case ReleaseControls.APPROVE -> gate.checkApprove((Approval) argument);
+              case ReleaseControls.PAUSE -> gate.checkPause((OperatorCommand) argument);
+              case ReleaseControls.RESUME -> gate.checkResume((OperatorCommand) argument);
+              default -> gate.checkAbort((OperatorCommand) argument);
+            };
     if (refusal != null) {
       gate.reject(verb, actor, refusal);
       if (fromUpdate) {
