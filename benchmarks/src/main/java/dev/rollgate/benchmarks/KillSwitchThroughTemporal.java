@@ -111,8 +111,9 @@ import redis.embedded.RedisServer;
  * on the PATH). {@code --dynamic-config=KEY=VALUE} (repeatable) is passed to the dev server as
  * {@code --dynamic-config-value}; none by default. {@code --temporal-in-memory} runs the dev server
  * without {@code --db-filename} (its in-memory SQLite), to see what the file costs. {@code
- * --poll-park-us=0}: microseconds the measuring thread parks between sweeps over the clients (0 =
- * busy-poll, as KillSwitchPropagation).
+ * --sqlite-pragma=PRAGMA=VALUE} (repeatable, e.g. {@code journal_mode=wal}) is passed to the dev
+ * server as {@code --sqlite-pragma}; none by default. {@code --poll-park-us=0}: microseconds the
+ * measuring thread parks between sweeps over the clients (0 = busy-poll, as KillSwitchPropagation).
  */
 public final class KillSwitchThroughTemporal {
 
@@ -177,13 +178,15 @@ public final class KillSwitchThroughTemporal {
     try {
       long startNanos = System.nanoTime();
       boolean inMemory = Arrays.asList(args).contains("--temporal-in-memory");
-      temporal = TemporalDevServer.start(cli, tmp, inMemory, dynamicConfig(args));
+      temporal =
+          TemporalDevServer.start(cli, tmp, inMemory, dynamicConfig(args), sqlitePragmas(args));
       System.out.printf(
           Locale.ROOT,
           "Temporal dev server (%s, %s%s) on %s up in %d ms; log %s%n",
           temporal.version,
           inMemory ? "in-memory SQLite" : "SQLite file " + temporal.db,
-          dynamicConfig(args).isEmpty() ? "" : ", dynamic config " + dynamicConfig(args),
+          (dynamicConfig(args).isEmpty() ? "" : ", dynamic config " + dynamicConfig(args))
+              + (sqlitePragmas(args).isEmpty() ? "" : ", SQLite pragmas " + sqlitePragmas(args)),
           temporal.target(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
           temporal.log);
@@ -599,6 +602,17 @@ public final class KillSwitchThroughTemporal {
     return values;
   }
 
+  /** {@code --sqlite-pragma=PRAGMA=VALUE} options, passed on as {@code --sqlite-pragma}. */
+  static List<String> sqlitePragmas(String[] args) {
+    List<String> values = new ArrayList<>();
+    for (String arg : args) {
+      if (arg.startsWith("--sqlite-pragma=")) {
+        values.add(arg.substring("--sqlite-pragma=".length()));
+      }
+    }
+    return values;
+  }
+
   /**
    * The real {@link FlagActivitiesImpl}, registered under the same activity types, noting when the
    * kill-switch change enters it: splits the Temporal hop from Rollgate's own write path.
@@ -683,7 +697,12 @@ public final class KillSwitchThroughTemporal {
     }
 
     static TemporalDevServer start(
-        String cli, Path dir, boolean inMemory, List<String> dynamicConfig) throws Exception {
+        String cli,
+        Path dir,
+        boolean inMemory,
+        List<String> dynamicConfig,
+        List<String> sqlitePragmas)
+        throws Exception {
       String version = versionOf(cli);
       int port = LocalServers.freePort();
       Path db = dir.resolve("temporal-bench-" + port + ".db");
@@ -715,6 +734,10 @@ public final class KillSwitchThroughTemporal {
           });
       for (String value : dynamicConfig) {
         command.add("--dynamic-config-value");
+        command.add(value);
+      }
+      for (String value : sqlitePragmas) {
+        command.add("--sqlite-pragma");
         command.add(value);
       }
       Process process =

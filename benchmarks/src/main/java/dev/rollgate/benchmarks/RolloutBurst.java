@@ -94,8 +94,10 @@ import org.jooq.impl.DSL;
  * (repeatable) to its JVM; {@code --sdk-defaults} runs both phases with the Temporal SDK's default
  * worker settings (2 workflow / 5 activity pollers, cache and threads 600) instead of Rollgate's
  * {@code rollgate.worker.*} defaults; {@code --temporal-in-memory} runs the dev server without its
- * SQLite file (to see what persistence costs); {@code --temporal-target=HOST:PORT} uses a running
- * server (with {@code --temporal-pid=PID} to measure it).
+ * SQLite file (to see what persistence costs); {@code --sqlite-pragma=PRAGMA=VALUE} (repeatable,
+ * e.g. {@code journal_mode=wal}) is passed to the dev server as {@code --sqlite-pragma}; {@code
+ * --temporal-target=HOST:PORT} uses a running server (with {@code --temporal-pid=PID} to measure
+ * it).
  */
 public final class RolloutBurst {
   static final String HOST = KillSwitchThroughTemporal.HOST;
@@ -146,14 +148,18 @@ public final class RolloutBurst {
                 KillSwitchThroughTemporal.temporalCli(args),
                 tmp,
                 settings.temporalInMemory,
-                KillSwitchThroughTemporal.dynamicConfig(args));
+                KillSwitchThroughTemporal.dynamicConfig(args),
+                KillSwitchThroughTemporal.sqlitePragmas(args));
         target = temporal.target();
         temporalPid = temporal.process.pid();
         System.out.printf(
             Locale.ROOT,
-            "Temporal dev server (%s, %s) on %s, pid %d, up in %d ms; log %s%n",
+            "Temporal dev server (%s, %s%s) on %s, pid %d, up in %d ms; log %s%n",
             temporal.version,
             settings.temporalInMemory ? "in-memory SQLite" : "SQLite file " + temporal.db,
+            KillSwitchThroughTemporal.sqlitePragmas(args).isEmpty()
+                ? ""
+                : ", SQLite pragmas " + KillSwitchThroughTemporal.sqlitePragmas(args),
             target,
             temporalPid,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
