@@ -73,7 +73,14 @@ class ReleaseApiController {
   ResponseEntity<Map<String, Object>> validate(@RequestBody List<Query> queries) {
     List<Guardrail> checks = new ArrayList<>();
     for (Query q : queries) {
-      checks.add(new Guardrail(q.name(), q.query(), Comparison.LT, 0));
+      Guardrail g =
+          new Guardrail(
+              q == null ? null : q.name(), q == null ? null : q.query(), Comparison.LT, 0);
+      String problem = g.problem();
+      if (problem != null) {
+        return ResponseEntity.badRequest().body(Map.of("error", problem));
+      }
+      checks.add(g);
     }
     try {
       guardrails.validate(checks);

@@ -93,6 +93,16 @@ class ReleaseApiControllerTest {
   }
 
   @Test
+  void aGuardrailWithoutAQueryIsBadInput() throws Exception {
+    mvc.perform(
+            post("/api/guardrails/validate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("[{\"name\": \"errors\"}]"))
+        .andExpect(status().isBadRequest())
+        .andExpect(jsonPath("$.error").value("guardrail 'errors' has an empty query"));
+  }
+
+  @Test
   void anUnreachablePrometheusIsAProblemButNotBadInput() throws Exception {
     mvc.perform(
             post("/api/guardrails/validate")
