@@ -21,7 +21,9 @@ public enum FailureType {
    * A release stopped but a change could not be undone (a rollback that did not happen): a person
    * must look. Never retried.
    */
-  COMPENSATION_FAILED;
+  COMPENSATION_FAILED,
+  /** Stored data does not match its checksum (a corrupted backup object). Never retried. */
+  CORRUPTED;
 
   /** A permanent failure: the activity or workflow must not retry it. */
   public ApplicationFailure permanent(String message) {
