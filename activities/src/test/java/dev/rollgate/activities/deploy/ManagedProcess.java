@@ -35,6 +35,14 @@ final class ManagedProcess implements AutoCloseable {
     return new ManagedProcess(process, log);
   }
 
+  /** A local AWS API ({@code moto_server}) on 127.0.0.1:port, ready to take calls. */
+  static ManagedProcess motoServer(int port, Path log) throws IOException {
+    Path moto =
+        dev.rollgate.activities.RequiredTools.require(dev.rollgate.activities.Tools.MOTO_SERVER);
+    return start(List.of(moto.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port)), log)
+        .awaitPort(port, Duration.ofSeconds(30));
+  }
+
   /** Waits until 127.0.0.1:port accepts connections; fails with the log when the process dies. */
   ManagedProcess awaitPort(int port, Duration timeout) {
     await()
