@@ -183,7 +183,11 @@ public class HaproxyRouter implements TrafficRouter {
               + answer
               + "): the stats socket needs 'level admin'");
     }
-    throw FailureType.NOT_FOUND.permanent(
+    // "No such backend/server." when it is gone; otherwise HAProxy refuses the weight itself
+    // (e.g. "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
+    FailureType type =
+        answer.startsWith("No such") ? FailureType.NOT_FOUND : FailureType.INVALID_INPUT;
+    throw type.permanent(
         "haproxy: set weight " + backend + "/" + server + " " + weight + ": " + answer);
   }
 
