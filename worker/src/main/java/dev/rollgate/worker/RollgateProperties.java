@@ -12,7 +12,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("rollgate")
 public record RollgateProperties(
-    Redis redis, S3 s3, Prometheus prometheus, Dev dev, @DefaultValue Worker worker) {
+    Redis redis,
+    S3 s3,
+    Prometheus prometheus,
+    Dev dev,
+    @DefaultValue Worker worker,
+    @DefaultValue Aws aws) {
 
   /** Redis holding the flag snapshot and the invalidation channel. */
   public record Redis(String url) {}
@@ -20,6 +25,17 @@ public record RollgateProperties(
   /** Object storage for backups. */
   public record S3(
       URI endpoint, String region, String bucket, String accessKey, String secretKey) {}
+
+  /**
+   * The AWS API deployments drive (ALB weighted target groups, ECS services).
+   *
+   * @param endpoint the API endpoint, or empty for AWS itself (e.g. a local moto server)
+   * @param region the region [us-east-1]
+   * @param accessKey a static access key, or empty for the SDK's default credentials chain
+   * @param secretKey its secret
+   */
+  public record Aws(
+      URI endpoint, @DefaultValue("us-east-1") String region, String accessKey, String secretKey) {}
 
   /** Prometheus answering guardrail queries. */
   public record Prometheus(URI url) {}

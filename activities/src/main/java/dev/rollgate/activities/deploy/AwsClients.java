@@ -1,0 +1,48 @@
+package dev.rollgate.activities.deploy;
+
+import java.net.URI;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+
+/**
+ * Where the AWS API is and who Rollgate is there, for the deployment clients (ELBv2, ECS).
+ *
+ * @param endpoint the API endpoint, or null for AWS itself (e.g. {@code http://127.0.0.1:5000} for
+ *     a local moto server)
+ * @param region the region, e.g. {@code us-east-1}
+ * @param accessKey a static access key, or null/blank for the SDK's default credentials chain
+ * @param secretKey its secret
+ */
+public record AwsClients(URI endpoint, String region, String accessKey, String secretKey) {
+
+  public ElasticLoadBalancingV2Client elasticLoadBalancing() {
+    return configure(ElasticLoadBalancingV2Client.builder()).build();
+  }
+
+  public EcsClient ecs() {
+    return configure(EcsClient.builder()).build();
+  }
+
+  private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
+    AwsCredentialsProvider credentials =
+        accessKey == null || accessKey.isBlank()
+            ? DefaultCredentialsProvider.builder().build()
+            : StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+    builder
+        .region(Region.of(region == null || region.isBlank() ? "us-east-1" : region))
+        .credentialsProvider(credentials)
+        .httpClientBuilder(UrlConnectionHttpClient.builder());
+    if (endpoint != null && !endpoint.toString().isBlank()) {
+      builder.endpointOverride(endpoint);
+    }
+    return builder;
+  }
+}

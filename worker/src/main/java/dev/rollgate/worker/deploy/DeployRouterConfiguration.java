@@ -1,0 +1,47 @@
+package dev.rollgate.worker.deploy;
+
+import dev.rollgate.activities.deploy.AlbRouter;
+import dev.rollgate.activities.deploy.AwsClients;
+import dev.rollgate.activities.deploy.EnvironmentActivitiesImpl;
+import dev.rollgate.activities.deploy.HaproxyRouter;
+import dev.rollgate.activities.deploy.TrafficActivitiesImpl;
+import dev.rollgate.worker.RollgateProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+
+/**
+ * The deployment's traffic routers (HAProxy runtime API, AWS ALB) and environments (ECS), with the
+ * AWS clients they use ({@code rollgate.aws.*}). The activity beans are registered on the worker by
+ * name in application.yaml.
+ */
+@Configuration(proxyBeanMethods = false)
+class DeployRouterConfiguration {
+
+  @Bean
+  AwsClients awsClients(RollgateProperties properties) {
+    RollgateProperties.Aws aws = properties.aws();
+    return new AwsClients(aws.endpoint(), aws.region(), aws.accessKey(), aws.secretKey());
+  }
+
+  @Bean(destroyMethod = "close")
+  ElasticLoadBalancingV2Client elasticLoadBalancingClient(AwsClients aws) {
+    return aws.elasticLoadBalancing();
+  }
+
+  @Bean(destroyMethod = "close")
+  EcsClient ecsClient(AwsClients aws) {
+    return aws.ecs();
+  }
+
+  @Bean
+  TrafficActivitiesImpl trafficActivities(ElasticLoadBalancingV2Client elb) {
+    return new TrafficActivitiesImpl(new HaproxyRouter(), new AlbRouter(elb));
+  }
+
+  @Bean
+  EnvironmentActivitiesImpl environmentActivities(EcsClient ecs) {
+    return new EnvironmentActivitiesImpl(ecs);
+  }
+}

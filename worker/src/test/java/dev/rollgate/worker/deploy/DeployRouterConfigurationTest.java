@@ -1,0 +1,56 @@
+package dev.rollgate.worker.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rollgate.activities.deploy.AwsClients;
+import dev.rollgate.activities.deploy.EnvironmentActivitiesImpl;
+import dev.rollgate.activities.deploy.TrafficActivitiesImpl;
+import dev.rollgate.worker.RollgateProperties;
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+
+/** {@code rollgate.aws.*} binds and the deployment's activity beans exist under their names. */
+class DeployRouterConfigurationTest {
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableConfigurationProperties(RollgateProperties.class)
+  static class Properties {}
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withUserConfiguration(Properties.class, DeployRouterConfiguration.class);
+
+  @Test
+  void awsSettingsBindAndTheActivityBeansAreNamedForTheWorker() {
+    runner
+        .withPropertyValues(
+            "rollgate.aws.endpoint=http://127.0.0.1:5000",
+            "rollgate.aws.region=eu-west-1",
+            "rollgate.aws.access-key=test",
+            "rollgate.aws.secret-key=secret")
+        .run(
+            context -> {
+              assertThat(context.getBean(AwsClients.class))
+                  .isEqualTo(
+                      new AwsClients(
+                          URI.create("http://127.0.0.1:5000"), "eu-west-1", "test", "secret"));
+              assertThat(context.getBean("trafficActivities"))
+                  .isInstanceOf(TrafficActivitiesImpl.class);
+              assertThat(context.getBean("environmentActivities"))
+                  .isInstanceOf(EnvironmentActivitiesImpl.class);
+            });
+  }
+
+  @Test
+  void withoutSettingsTheRegionIsUsEast1AndTheEndpointAwsItself() {
+    runner.run(
+        context -> {
+          AwsClients aws = context.getBean(AwsClients.class);
+          assertThat(aws.region()).isEqualTo("us-east-1");
+          assertThat(aws.endpoint()).isNull();
+        });
+  }
+}
