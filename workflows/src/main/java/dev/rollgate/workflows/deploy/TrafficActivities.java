@@ -13,7 +13,8 @@ public interface TrafficActivities {
   /**
    * Checks that the router answers and that the backend and both servers (or the listener/rule and
    * both target groups, attached to it) exist. Non-retryable {@code NOT_FOUND} / {@code
-   * INVALID_INPUT} when they do not; retryable {@code UNAVAILABLE} when the router cannot be asked.
+   * INVALID_INPUT} when they do not; non-retryable {@code UNAVAILABLE} when the router cannot be
+   * asked (at start, an unreachable router is bad input).
    */
   @ActivityMethod(name = "ValidateRouter")
   void validate(Router router);
