@@ -72,7 +72,10 @@ public enum Tools {
     return Optional.empty();
   }
 
-  /** The program's path, or an {@link IllegalStateException} saying what is missing and how to get it. */
+  /**
+   * The program's path, or an {@link IllegalStateException} saying what is missing and how to get
+   * it.
+   */
   public Path require() {
     return find().orElseThrow(() -> new IllegalStateException(missing()));
   }
@@ -88,7 +91,10 @@ public enum Tools {
         + variable;
   }
 
-  /** The bootstrap folder: {@code ROLLGATE_TOOLS}, or a {@code .tools} folder above the working directory. */
+  /**
+   * The bootstrap folder: {@code ROLLGATE_TOOLS}, or a {@code .tools} folder above the working
+   * directory.
+   */
   public static Optional<Path> toolsDirectory() {
     String configured = System.getenv("ROLLGATE_TOOLS");
     if (configured != null && !configured.isBlank() && Files.isDirectory(Path.of(configured))) {
