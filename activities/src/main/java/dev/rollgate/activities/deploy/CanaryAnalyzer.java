@@ -111,41 +111,45 @@ public class CanaryAnalyzer {
 
   /** One measurement of every metric, canary against baseline. */
   public StageAnalysis analyze(CanaryAnalysis a) {
-    long now = clock.millis();
-    Instant at = Instant.ofEpochMilli(now);
-    List<MetricResult> results = new ArrayList<>();
-    String unreachable = null;
-    for (CanaryMetric m : a.metrics()) {
-      if (unreachable == null) {
-        try {
-          results.add(
-              judge(a, m, side(a, m, a.canarySide(), at), side(a, m, a.baselineSide(), at)));
-          continue;
-        } catch (IOException e) {
-          unreachable = "Prometheus unreachable: " + FailureType.rootMessage(e);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          unreachable = "interrupted while asking Prometheus";
-        }
-      }
-      results.add(error(m.name(), m.critical(), unreachable));
-    }
-    return new StageAnalysis(results, overall(results), now);
+    return measureAll(
+        a.metrics(),
+        (m, reason) -> error(m.name(), m.critical(), reason),
+        (m, at) -> judge(a, m, side(a, m, a.canarySide(), at), side(a, m, a.baselineSide(), at)));
   }
 
   /** The rollback triggers for the canary alone, each critical. */
   public StageAnalysis triggers(CanaryAnalysis a) {
+    return measureAll(
+        triggers(a.metrics(), a.triggers(), a.window()),
+        (t, reason) -> error(t.name(), true, reason),
+        (t, at) ->
+            judgeTrigger(
+                t,
+                prometheus.instant(
+                    substitute(t.query(), a.canarySide(), a.backend(), t.window()), at),
+                a.mustHaveData()));
+  }
+
+  private interface Measurement<T> {
+    MetricResult measure(T item, Instant at) throws IOException, InterruptedException;
+  }
+
+  /**
+   * Measures each item at the clock's now; once Prometheus cannot be asked, the rest are error
+   * results with the same reason (no waiting on a dead connection once per metric).
+   */
+  private <T> StageAnalysis measureAll(
+      List<T> items,
+      java.util.function.BiFunction<T, String, MetricResult> onError,
+      Measurement<T> measurement) {
     long now = clock.millis();
     Instant at = Instant.ofEpochMilli(now);
     List<MetricResult> results = new ArrayList<>();
     String unreachable = null;
-    for (Trigger t : triggers(a.metrics(), a.triggers(), a.window())) {
+    for (T item : items) {
       if (unreachable == null) {
         try {
-          PrometheusClient.Answer answer =
-              prometheus.instant(
-                  substitute(t.query(), a.canarySide(), a.backend(), t.window()), at);
-          results.add(judgeTrigger(t, answer, a.mustHaveData()));
+          results.add(measurement.measure(item, at));
           continue;
         } catch (IOException e) {
           unreachable = "Prometheus unreachable: " + FailureType.rootMessage(e);
@@ -154,7 +158,7 @@ public class CanaryAnalyzer {
           unreachable = "interrupted while asking Prometheus";
         }
       }
-      results.add(error(t.name(), true, unreachable));
+      results.add(onError.apply(item, unreachable));
     }
     return new StageAnalysis(results, overall(results), now);
   }

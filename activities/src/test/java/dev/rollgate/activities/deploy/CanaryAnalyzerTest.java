@@ -102,11 +102,21 @@ class CanaryAnalyzerTest {
   }
 
   static CanaryAnalysis analysis(String backend, Duration window, int minSamples) {
+    return analysis("canary", "stable", backend, CanaryMetrics.defaults(), window, minSamples);
+  }
+
+  static CanaryAnalysis analysis(
+      String canary,
+      String baseline,
+      String backend,
+      List<CanaryMetric> metrics,
+      Duration window,
+      int minSamples) {
     return new CanaryAnalysis(
-        "canary",
-        "stable",
+        canary,
+        baseline,
         backend,
-        CanaryMetrics.defaults(),
+        metrics,
         window,
         Duration.ofSeconds(5),
         minSamples,
@@ -210,21 +220,14 @@ class CanaryAnalyzerTest {
 
   @Test
   void badPromqlIsInvalidInputNamingTheMetric() {
-    CanaryAnalysis a = analysis("good", Duration.ofMinutes(5), 50);
     CanaryAnalysis broken =
-        new CanaryAnalysis(
-            a.canarySide(),
-            a.baselineSide(),
-            a.backend(),
+        analysis(
+            "canary",
+            "stable",
+            "good",
             List.of(new CanaryMetric("latency", "sum(rate(x[{{window}})", null, false)),
-            a.window(),
-            a.step(),
-            a.minSamples(),
-            a.confidence(),
-            a.allowedEffect(),
-            a.mustHaveData(),
-            a.triggers(),
-            a.settings());
+            Duration.ofMinutes(5),
+            50);
 
     assertThatThrownBy(() -> analyzer.validate(broken))
         .isInstanceOfSatisfying(
@@ -267,21 +270,8 @@ class CanaryAnalyzerTest {
 
   @Test
   void badSettingsAreOneClearError() {
-    CanaryAnalysis a = analysis("good", Duration.ofMinutes(5), 50);
     CanaryAnalysis sameSides =
-        new CanaryAnalysis(
-            "stable",
-            "stable",
-            a.backend(),
-            a.metrics(),
-            a.window(),
-            a.step(),
-            a.minSamples(),
-            a.confidence(),
-            a.allowedEffect(),
-            a.mustHaveData(),
-            a.triggers(),
-            a.settings());
+        analysis("stable", "stable", "good", CanaryMetrics.defaults(), Duration.ofMinutes(5), 50);
     assertThatThrownBy(() -> analyzer.validate(sameSides))
         .hasMessageContaining("the canary and the baseline are the same side 'stable'");
   }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Stage reports in a real (embedded) PostgreSQL with Rollgate's migrations. */
-class DeployReportsTest {
+public class DeployReportsTest {
   static TestInfra infra;
   static DeployReports reports;
 
@@ -30,7 +30,11 @@ class DeployReportsTest {
     infra.close();
   }
 
-  static StageReport report(String service, String run, String stage, int percent, long at) {
+  /**
+   * A stage report of {@code service} with one failed critical metric (also the worker's tests).
+   */
+  public static StageReport report(
+      String service, String run, String stage, int percent, String verdict, long at) {
     MetricResult errors =
         new MetricResult(
             "error_ratio",
@@ -51,7 +55,7 @@ class DeployReportsTest {
         "v2",
         stage,
         percent,
-        "PROCEED",
+        verdict,
         List.of(new StageAnalysis(List.of(errors), Verdict.FAIL, at)),
         new LoadTestResult(100, 1, 0.01, 120, 20, true, "load test: ok"),
         List.of("warm-up: 600 requests in 1m, 0 failed (0 %)"),
@@ -60,8 +64,8 @@ class DeployReportsTest {
 
   @Test
   void aStageIsStoredOnceUnderRetries() {
-    StageReport first = report("once", "deploy/once/run1", "5 %", 5, 1_000);
-    StageReport retried = report("once", "deploy/once/run1", "5 %", 5, 9_000);
+    StageReport first = report("once", "deploy/once/run1", "5 %", 5, "PROCEED", 1_000);
+    StageReport retried = report("once", "deploy/once/run1", "5 %", 5, "PROCEED", 9_000);
 
     assertThat(reports.save(first)).isTrue();
     assertThat(reports.save(retried)).isFalse();
@@ -71,14 +75,14 @@ class DeployReportsTest {
 
   @Test
   void newestRunFirstStagesInOrderByServiceOrDeployment() {
-    StageReport old5 = report("shop", "deploy/shop/a", "5 %", 5, 1_000);
-    StageReport old25 = report("shop", "deploy/shop/a", "25 %", 25, 2_000);
-    StageReport new5 = report("shop", "deploy/shop/b", "5 %", 5, 3_000);
-    StageReport newRollback = report("shop", "deploy/shop/b", "rollback", 0, 4_000);
+    StageReport old5 = report("shop", "deploy/shop/a", "5 %", 5, "PROCEED", 1_000);
+    StageReport old25 = report("shop", "deploy/shop/a", "25 %", 25, "PROCEED", 2_000);
+    StageReport new5 = report("shop", "deploy/shop/b", "5 %", 5, "PROCEED", 3_000);
+    StageReport newRollback = report("shop", "deploy/shop/b", "rollback", 0, "PROCEED", 4_000);
     for (StageReport r : List.of(new5, old25, newRollback, old5)) {
       reports.save(r);
     }
-    reports.save(report("other", "deploy/other/a", "5 %", 5, 5_000));
+    reports.save(report("other", "deploy/other/a", "5 %", 5, "PROCEED", 5_000));
 
     assertThat(reports.list("shop")).containsExactly(new5, newRollback, old5, old25);
     assertThat(reports.list("deploy/shop")).containsExactly(new5, newRollback, old5, old25);
@@ -87,7 +91,7 @@ class DeployReportsTest {
 
   @Test
   void aReportWithoutItsKeysIsRefused() {
-    StageReport noStage = report("x", "deploy/x/a", " ", 5, 1_000);
+    StageReport noStage = report("x", "deploy/x/a", " ", 5, "PROCEED", 1_000);
     assertThatThrownBy(() -> reports.save(noStage))
         .hasMessageContaining("the stage report has no stage");
   }

@@ -7,11 +7,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.rollgate.activities.TestInfra;
 import dev.rollgate.activities.deploy.DeployReports;
-import dev.rollgate.workflows.deploy.MetricResult;
-import dev.rollgate.workflows.deploy.StageAnalysis;
+import dev.rollgate.activities.deploy.DeployReportsTest;
 import dev.rollgate.workflows.deploy.StageReport;
-import dev.rollgate.workflows.gate.Verdict;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -53,31 +50,7 @@ class DeployReportsControllerTest {
   @Autowired DeployReports reports;
 
   static StageReport stage(String run, String stage, int percent, String verdict, long at) {
-    MetricResult errors =
-        new MetricResult(
-            "error_ratio",
-            0.031,
-            0.002,
-            61,
-            61,
-            0.0004,
-            0.61,
-            Verdict.FAIL,
-            true,
-            false,
-            "canary 0.031 > max 0.02");
-    return new StageReport(
-        "deploy/checkout",
-        run,
-        "checkout",
-        "v2",
-        stage,
-        percent,
-        verdict,
-        List.of(new StageAnalysis(List.of(errors), Verdict.FAIL, at)),
-        null,
-        List.of(),
-        at);
+    return DeployReportsTest.report("checkout", run, stage, percent, verdict, at);
   }
 
   @Test
