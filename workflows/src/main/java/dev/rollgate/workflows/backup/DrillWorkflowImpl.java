@@ -121,7 +121,7 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
               + backup.backupId()
               + " failed: "
               + Words.count(mismatches.size(), "table")
-              + " differ: "
+              + (mismatches.size() == 1 ? " differs: " : " differ: ")
               + String.join("; ", mismatches));
     }
     stage = "dropping";
