@@ -1,5 +1,8 @@
 package dev.rollgate.starter;
 
+import dev.rollgate.starter.backup.BackupKind;
+import dev.rollgate.starter.backup.DrillKind;
+import dev.rollgate.starter.backup.RestoreKind;
 import dev.rollgate.starter.cli.CliException;
 import dev.rollgate.starter.cli.Console;
 import dev.rollgate.starter.cli.ExitCode;
@@ -38,7 +41,7 @@ public class RollgateCli implements Runnable {
 
   /** Every release kind the CLI knows. A new kind registers itself here, and only here. */
   static List<Kind> kinds() {
-    return List.of(RolloutKind.KIND);
+    return List.of(RolloutKind.KIND, BackupKind.KIND, RestoreKind.KIND, DrillKind.KIND);
   }
 
   @Spec CommandSpec spec;
@@ -89,6 +92,10 @@ public class RollgateCli implements Runnable {
       CommandLine group = new CommandLine(new KindGroup());
       group.getCommandSpec().usageMessage().description(kind.description());
       group.addSubcommand("start", kind.startCommand().get());
+      for (var command : kind.commands()) {
+        CommandLine own = new CommandLine(command.get());
+        group.addSubcommand(own.getCommandName(), own);
+      }
       group.addSubcommand("status", new StatusVerb(kinds, kind));
       addReleaseVerbs(group, kinds, kind);
       cli.addSubcommand(kind.name(), group);

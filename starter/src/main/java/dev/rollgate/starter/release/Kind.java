@@ -1,8 +1,10 @@
 package dev.rollgate.starter.release;
 
+import dev.rollgate.starter.cli.TemporalConnection;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -19,6 +21,8 @@ import java.util.function.Supplier;
  * @param startCommand makes the picocli command of {@code rollgate NAME start}
  * @param view how its status is queried and printed
  * @param targetProblem null when a target name is valid, else why not (one line)
+ * @param commands the kind's further commands in its group (picocli objects), e.g. {@code rollgate
+ *     backup list}; empty for most kinds
  */
 public record Kind(
     String name,
@@ -26,7 +30,19 @@ public record Kind(
     String targetLabel,
     Supplier<Object> startCommand,
     StatusView view,
-    Function<String, String> targetProblem) {
+    Function<String, String> targetProblem,
+    List<Supplier<Object>> commands) {
+
+  /** A kind with only the generic verbs and its {@code start}. */
+  public Kind(
+      String name,
+      String description,
+      String targetLabel,
+      Supplier<Object> startCommand,
+      StatusView view,
+      Function<String, String> targetProblem) {
+    this(name, description, targetLabel, startCommand, view, targetProblem, List.of());
+  }
 
   public String workflowId(String target) {
     return name + "/" + target;
@@ -40,6 +56,14 @@ public record Kind(
   public interface StatusView {
     /** Queries a running or finished workflow; the result is also the JSON output. */
     Object query(WorkflowStub stub);
+
+    /**
+     * Queries with the whole connection, for views that also read what Temporal knows beside the
+     * workflow (e.g. a pending activity's heartbeat); by default {@link #query(WorkflowStub)}.
+     */
+    default Object query(TemporalConnection temporal, String workflowId) {
+      return query(temporal.client.newUntypedWorkflowStub(workflowId));
+    }
 
     /** Prints it for people. */
     void print(PrintWriter out, Object status, Instant now);

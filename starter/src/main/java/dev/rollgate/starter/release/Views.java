@@ -44,7 +44,7 @@ public final class Views {
 
   public static Object query(TemporalConnection temporal, Kind.StatusView view, String workflowId) {
     try {
-      return view.query(temporal.client.newUntypedWorkflowStub(workflowId));
+      return view.query(temporal, workflowId);
     } catch (RuntimeException e) {
       throw WorkflowTargets.explain(temporal, workflowId, e);
     }

@@ -217,6 +217,33 @@ public final class Release {
     }
   }
 
+  /**
+   * Forgets a recorded change that no longer needs undoing (e.g. a backup that completed: an abort
+   * after it must not delete it). Changes only the kit's state, issues no command: replay-safe.
+   */
+  public void settled(Undo change) {
+    saga.remove(change);
+  }
+
+  /**
+   * Fails the release from the kind's own code (a refusal found by an activity, a drill that found
+   * a difference): undoes the recorded changes in a detached scope, ends FAILED with {@code
+   * message}, and returns the failure for the kind to throw, e.g. {@code throw
+   * release.fail(FailureType.REFUSED, "...")}. Never retried; a failed undo makes it {@code
+   * COMPENSATION_FAILED}.
+   */
+  public ApplicationFailure fail(FailureType type, String message) {
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              compensate(StopCause.FAILURE, message).get();
+              finish(endPhase(Phase.FAILED), message + undoneSuffix());
+            })
+        .run();
+    return undoFailures.isEmpty()
+        ? type.permanent(message)
+        : FailureType.COMPENSATION_FAILED.permanent(outcome);
+  }
+
   private void startCompensation(StopCause cause) {
     if (compensation == null) {
       compensation = compensate(cause, gate.abortReason());

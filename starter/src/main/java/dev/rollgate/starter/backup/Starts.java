@@ -1,0 +1,154 @@
+package dev.rollgate.starter.backup;
+
+import dev.rollgate.starter.cli.CliException;
+import dev.rollgate.starter.cli.Console;
+import dev.rollgate.starter.cli.TemporalConnection;
+import dev.rollgate.starter.cli.WorkflowTargets;
+import dev.rollgate.workflows.RollgateSearchAttributes;
+import dev.rollgate.workflows.TaskQueues;
+import dev.rollgate.workflows.release.Phase;
+import dev.rollgate.workflows.release.ReleaseStatus;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.SearchAttributes;
+import java.io.PrintWriter;
+import java.time.Duration;
+
+/** Starting a backup, restore or drill, and following it with {@code --wait}. */
+final class Starts {
+  /**
+   * How often {@code --wait} looks; a progress line is printed at most this often off a terminal.
+   */
+  static final Duration POLL = Duration.ofMillis(500);
+
+  static final Duration LINE_EVERY = Duration.ofSeconds(5);
+
+  private Starts() {}
+
+  /**
+   * Starts {@code type} as {@code workflowId}; a running workflow of that id is one clear refusal.
+   *
+   * @param reuse whether a finished workflow's id may be used again (restores: yes; backups: no, a
+   *     backup id names one backup forever)
+   */
+  static WorkflowStub start(
+      TemporalConnection temporal,
+      String type,
+      String workflowId,
+      String kind,
+      String target,
+      String summary,
+      boolean reuse,
+      Object request) {
+    WorkflowStub stub =
+        temporal.client.newUntypedWorkflowStub(
+            type,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(workflowId)
+                .setTaskQueue(TaskQueues.ROLLGATE)
+                .setWorkflowIdReusePolicy(
+                    reuse
+                        ? WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+                        : WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                .setWorkflowIdConflictPolicy(
+                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .setTypedSearchAttributes(
+                    SearchAttributes.newBuilder()
+                        .set(RollgateSearchAttributes.KIND, kind)
+                        .set(RollgateSearchAttributes.TARGET, target)
+                        .set(RollgateSearchAttributes.PHASE, Phase.STARTING.name())
+                        .set(RollgateSearchAttributes.PROGRESS, 0.0)
+                        .build())
+                .setStaticSummary(summary)
+                .build());
+    try {
+      stub.start(request);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new CliException(
+          "refused: " + workflowId + " already exists (rollgate " + kind + " status ...)");
+    }
+    return stub;
+  }
+
+  /**
+   * Follows a started workflow until it closes: phase changes as lines, and the running dump's or
+   * restore's progress (bytes, MB/s) updated in place on a terminal, a line every {@link
+   * #LINE_EVERY} otherwise. Returns the result; a failure is one CliException.
+   */
+  static <R> R follow(
+      TemporalConnection temporal,
+      WorkflowStub stub,
+      String workflowId,
+      Class<R> resultType,
+      PrintWriter out,
+      boolean terminal) {
+    String lastPhase = null;
+    long lastLine = 0;
+    boolean inPlace = false;
+    while (true) {
+      var info = WorkflowTargets.describe(temporal, workflowId).getWorkflowExecutionInfo();
+      if (info.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+        break;
+      }
+      try {
+        ReleaseStatus s = stub.query("release", ReleaseStatus.class);
+        String phase = s.phase() + " " + s.step();
+        if (!phase.equals(lastPhase)) {
+          if (inPlace) {
+            out.println();
+            inPlace = false;
+          }
+          out.println(workflowId + ": " + s.phase() + " · " + s.step());
+          if (s.phase() == Phase.AWAITING_APPROVAL) {
+            out.println(
+                "  needs an approval from someone else: rollgate approve "
+                    + workflowId
+                    + " --by NAME");
+          }
+          lastPhase = phase;
+        }
+      } catch (RuntimeException e) {
+        // the first workflow task has not run yet
+      }
+      BackupStatusView.Progress progress = BackupStatusView.progress(temporal, workflowId);
+      long now = System.nanoTime();
+      if (progress != null) {
+        if (terminal) {
+          out.print("\r  " + progress.line() + "   ");
+          inPlace = true;
+        } else if (now - lastLine >= LINE_EVERY.toNanos()) {
+          out.println("  " + progress.line());
+          lastLine = now;
+        }
+      }
+      out.flush();
+      sleep(POLL);
+    }
+    if (inPlace) {
+      out.println();
+    }
+    try {
+      return stub.getResult(resultType);
+    } catch (RuntimeException e) {
+      throw new CliException(workflowId + " failed: " + Console.reason(e));
+    }
+  }
+
+  static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted");
+    }
+  }
+
+  /** Whether stdout is a terminal (a progress line is then updated in place). */
+  static boolean terminal() {
+    return System.console() != null;
+  }
+}
