@@ -769,8 +769,8 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
   @Override
   public String next() {
     List<Stage> stages = request.stages();
-    if (next < stages.size()) {
-      return stages.get(next).label();
+    if (applied < stages.size()) {
+      return stages.get(applied).label();
     }
     if (request.blueGreen() && !committed) {
       return request.environment() == null
