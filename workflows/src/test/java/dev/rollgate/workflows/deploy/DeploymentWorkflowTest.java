@@ -187,6 +187,7 @@ class DeploymentWorkflowTest {
     assertThat(rollback.notes()).anyMatch(n -> n.contains("95/5 -> 100/0, read back"));
     assertThat(audit.actions())
         .contains("rollgate:traffic-rollback", "rollgate:deploy-rolled_back");
+    recordHistory(client, "deploy-rolled-back");
     assertThat(wf.status().retryFrom())
         .isEqualTo(new ResumeFrom(0, ALL_STABLE, wf.status().retryFrom().previousRunId()));
   }
