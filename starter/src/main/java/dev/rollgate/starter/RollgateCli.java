@@ -3,6 +3,7 @@ package dev.rollgate.starter;
 import dev.rollgate.starter.cli.CliException;
 import dev.rollgate.starter.cli.Console;
 import dev.rollgate.starter.cli.ExitCode;
+import dev.rollgate.starter.deploy.DeployKind;
 import dev.rollgate.starter.flags.FlagsCommand;
 import dev.rollgate.starter.release.DescribeCommand;
 import dev.rollgate.starter.release.HistoryCommand;
@@ -15,6 +16,7 @@ import dev.rollgate.starter.rollout.RolloutKind;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,7 +40,7 @@ public class RollgateCli implements Runnable {
 
   /** Every release kind the CLI knows. A new kind registers itself here, and only here. */
   static List<Kind> kinds() {
-    return List.of(RolloutKind.KIND);
+    return List.of(RolloutKind.KIND, DeployKind.KIND);
   }
 
   @Spec CommandSpec spec;
@@ -90,6 +92,10 @@ public class RollgateCli implements Runnable {
       group.getCommandSpec().usageMessage().description(kind.description());
       group.addSubcommand("start", kind.startCommand().get());
       group.addSubcommand("status", new StatusVerb(kinds, kind));
+      for (Supplier<Object> own : kind.moreCommands()) {
+        CommandLine command = new CommandLine(own.get());
+        group.addSubcommand(command.getCommandName(), command);
+      }
       addReleaseVerbs(group, kinds, kind);
       cli.addSubcommand(kind.name(), group);
     }

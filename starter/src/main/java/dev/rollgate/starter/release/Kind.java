@@ -3,6 +3,7 @@ package dev.rollgate.starter.release;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -19,6 +20,8 @@ import java.util.function.Supplier;
  * @param startCommand makes the picocli command of {@code rollgate NAME start}
  * @param view how its status is queried and printed
  * @param targetProblem null when a target name is valid, else why not (one line)
+ * @param moreCommands the kind's own verbs besides {@code start} (e.g. {@code deploy report}), each
+ *     a picocli command with its name
  */
 public record Kind(
     String name,
@@ -26,7 +29,19 @@ public record Kind(
     String targetLabel,
     Supplier<Object> startCommand,
     StatusView view,
-    Function<String, String> targetProblem) {
+    Function<String, String> targetProblem,
+    List<Supplier<Object>> moreCommands) {
+
+  /** A kind whose only verb of its own is {@code start}. */
+  public Kind(
+      String name,
+      String description,
+      String targetLabel,
+      Supplier<Object> startCommand,
+      StatusView view,
+      Function<String, String> targetProblem) {
+    this(name, description, targetLabel, startCommand, view, targetProblem, List.of());
+  }
 
   public String workflowId(String target) {
     return name + "/" + target;
