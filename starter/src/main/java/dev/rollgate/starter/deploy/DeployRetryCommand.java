@@ -39,6 +39,13 @@ public class DeployRetryCommand implements Callable<Integer> {
   @Mixin ActorOptions actor;
   @Spec CommandSpec spec;
 
+  // its own --help: the standard help mixin would also add --version, which is this command's
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
+
   @Parameters(index = "0", paramLabel = "SERVICE", description = "the service")
   String service;
 
