@@ -6,6 +6,7 @@ import dev.rollgate.starter.backup.RestoreKind;
 import dev.rollgate.starter.cli.CliException;
 import dev.rollgate.starter.cli.Console;
 import dev.rollgate.starter.cli.ExitCode;
+import dev.rollgate.starter.deploy.DeployKind;
 import dev.rollgate.starter.flags.FlagsCommand;
 import dev.rollgate.starter.release.DescribeCommand;
 import dev.rollgate.starter.release.HistoryCommand;
@@ -41,7 +42,8 @@ public class RollgateCli implements Runnable {
 
   /** Every release kind the CLI knows. A new kind registers itself here, and only here. */
   static List<Kind> kinds() {
-    return List.of(RolloutKind.KIND, BackupKind.KIND, RestoreKind.KIND, DrillKind.KIND);
+    return List.of(
+        RolloutKind.KIND, DeployKind.KIND, BackupKind.KIND, RestoreKind.KIND, DrillKind.KIND);
   }
 
   @Spec CommandSpec spec;

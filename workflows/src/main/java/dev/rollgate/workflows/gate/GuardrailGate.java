@@ -27,6 +27,8 @@ public final class GuardrailGate {
   private final BreachPolicy onBreach;
   private final GuardrailActivities remote;
   private final GuardrailActivities local;
+  private final GuardrailSource source;
+  private final Analysis settings;
   private List<GuardrailReading> last = List.of();
 
   /**
@@ -35,10 +37,37 @@ public final class GuardrailGate {
    */
   public GuardrailGate(
       Release release, List<Guardrail> guardrails, Duration interval, BreachPolicy onBreach) {
+    this(release, guardrails, interval, onBreach, null, null);
+  }
+
+  /**
+   * A gate whose readings come from the kind's own {@code source}.
+   *
+   * @param guardrails what is measured (names and settings; the source decides how)
+   * @param settings the analysis settings of readings named after no guardrail, and the interval
+   */
+  public GuardrailGate(
+      Release release,
+      List<Guardrail> guardrails,
+      Analysis settings,
+      BreachPolicy onBreach,
+      GuardrailSource source) {
+    this(release, guardrails, settings.interval(), onBreach, source, settings);
+  }
+
+  private GuardrailGate(
+      Release release,
+      List<Guardrail> guardrails,
+      Duration interval,
+      BreachPolicy onBreach,
+      GuardrailSource source,
+      Analysis settings) {
     this.release = release;
     this.guardrails = guardrails == null ? List.of() : guardrails;
     this.interval = interval;
     this.onBreach = onBreach == null ? BreachPolicy.PAUSE : onBreach;
+    this.source = source;
+    this.settings = settings;
     // a failed read is an error reading, never a pass; do not retry for long
     RetryOptions retry =
         RetryOptions.newBuilder()
@@ -72,7 +101,12 @@ public final class GuardrailGate {
    * activity's typed, non-retryable failure otherwise.
    */
   public void validate() {
-    if (!guardrails.isEmpty()) {
+    if (guardrails.isEmpty()) {
+      return;
+    }
+    if (source != null) {
+      source.validate(guardrails);
+    } else {
       activities().validate(guardrails);
     }
   }
@@ -149,6 +183,9 @@ public final class GuardrailGate {
    */
   private boolean breach(Verdict verdict, List<GuardrailReading> readings, boolean publish) {
     String why = describe(verdict, readings);
+    if (source != null) {
+      source.breached(verdict, onBreach, why);
+    }
     if (verdict == Verdict.FAIL && onBreach == BreachPolicy.ROLLBACK) {
       throw new Stop(StopCause.ROLLBACK, why);
     }
@@ -162,7 +199,7 @@ public final class GuardrailGate {
 
   private List<GuardrailReading> measure() {
     try {
-      last = activities().check(guardrails);
+      last = source != null ? source.check(guardrails) : activities().check(guardrails);
     } catch (ActivityFailure e) {
       long now = Workflow.currentTimeMillis();
       String why = "check failed: " + FailureType.rootMessage(e);
@@ -260,7 +297,7 @@ public final class GuardrailGate {
         return g.analysisOr(interval);
       }
     }
-    return Analysis.defaults(interval);
+    return settings != null ? settings : Analysis.defaults(interval);
   }
 
   /** {@code guardrail breach; errors: 0.05 >= 0.01}. */

@@ -1,0 +1,11 @@
+package dev.rollgate.workflows.deploy;
+
+/**
+ * Where a retried deployment starts: the stage that failed, after restoring the split the stage
+ * before it had.
+ *
+ * @param stage index of the stage to run again (its gate, shift and hold)
+ * @param restore the split to set first (all stable when the first stage failed)
+ * @param previousRunId the run that failed, for the audit log
+ */
+public record ResumeFrom(int stage, TrafficSplit restore, String previousRunId) {}
