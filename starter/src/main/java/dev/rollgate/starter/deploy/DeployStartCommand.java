@@ -10,6 +10,7 @@ import dev.rollgate.starter.cli.Console;
 import dev.rollgate.starter.cli.Durations;
 import dev.rollgate.workflows.deploy.CanaryAnalysis;
 import dev.rollgate.workflows.deploy.CanaryMetric;
+import dev.rollgate.workflows.deploy.CanaryMetrics;
 import dev.rollgate.workflows.deploy.DeployPlan;
 import dev.rollgate.workflows.deploy.DeployPresets;
 import dev.rollgate.workflows.deploy.DeployRequest;
@@ -54,24 +55,8 @@ import picocli.CommandLine.Spec;
     })
 public class DeployStartCommand implements Callable<Integer> {
   /** The default metrics: HAProxy's exporter for errors, the service's histogram for latency. */
-  static final List<CanaryMetric> DEFAULT_METRICS =
-      List.of(
-          new CanaryMetric(
-              "error_ratio",
-              "sum(rate(haproxy_server_http_responses_total{proxy=\"{{backend}}\",server=\"{{side}}\",code=\"5xx\"}[{{window}}]))"
-                  + " / sum(rate(haproxy_server_http_responses_total{proxy=\"{{backend}}\",server=\"{{side}}\"}[{{window}}]))",
-              0.02,
-              true),
-          new CanaryMetric(
-              "p95",
-              "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{side=\"{{side}}\"}[{{window}}])))",
-              0.5,
-              false),
-          new CanaryMetric(
-              "p99",
-              "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{side=\"{{side}}\"}[{{window}}])))",
-              null,
-              false));
+  /** HAProxy exporter metrics by server (see {@link CanaryMetrics}); other routers pass --metric. */
+  static final List<CanaryMetric> DEFAULT_METRICS = CanaryMetrics.defaults();
 
   @Mixin ConnectionOptions connection;
   @Mixin ActorOptions actor;
