@@ -16,14 +16,33 @@ import java.util.Map;
  *     default new_checkout)
  * @param loadRps built-in load in requests per second, 0 disables ({@code --load-rps}, env {@code
  *     DEMO_LOAD_RPS}, default 20, at most {@value #MAX_LOAD_RPS})
- * @param errorRate initial probability that the new code path fails, 0..1 ({@code --error-rate},
- *     env {@code DEMO_ERROR_RATE}, default 0)
+ * @param errorRate initial failure probability, 0..1 ({@code --error-rate}, env {@code
+ *     DEMO_ERROR_RATE}, default 0): of the flag's new checkout path, and of every {@code GET /} and
+ *     {@code GET /api} request (the deploy backend's traffic)
+ * @param version the version this instance reports ({@code --version}, env {@code DEMO_VERSION},
+ *     default 1): in {@code /health}, {@code /version} and as label {@code version} on every series
+ * @param latencyMs initial extra latency in milliseconds added to every served request ({@code
+ *     --latency-ms}, env {@code DEMO_LATENCY_MS}, default 0, at most {@value #MAX_LATENCY_MS})
+ * @param loadTarget where the built-in load goes ({@code --load-target}, env {@code
+ *     DEMO_LOAD_TARGET}): null calls the checkout logic in-process; an http:// URL sends {@code
+ *     GET} requests there instead ({@code {user}} in it is replaced by a random user id)
  */
 record DemoOptions(
-    int port, String bind, String redisUri, String flag, int loadRps, double errorRate) {
+    int port,
+    String bind,
+    String redisUri,
+    String flag,
+    int loadRps,
+    double errorRate,
+    String version,
+    int latencyMs,
+    String loadTarget) {
 
   /** Upper bound of the built-in load generator. */
   static final int MAX_LOAD_RPS = 1000;
+
+  /** Upper bound of the injected latency (a minute: long enough for any timeout experiment). */
+  static final int MAX_LATENCY_MS = 60_000;
 
   static final String USAGE =
       """
@@ -33,10 +52,16 @@ record DemoOptions(
         --redis URI       flags Redis (env ROLLGATE_REDIS_URL, default redis://127.0.0.1:63790)
         --flag NAME       flag guarding the new checkout path (env DEMO_FLAG, default new_checkout)
         --load-rps N      built-in load, requests/s, 0 = off (env DEMO_LOAD_RPS, default 20, max 1000)
-        --error-rate P    initial failure probability of the new path, 0..1 (env DEMO_ERROR_RATE, default 0)
+        --error-rate P    initial failure probability, 0..1, of the new checkout path and of
+                          GET / and /api (env DEMO_ERROR_RATE, default 0)
+        --version V       version reported in /health and as label version (env DEMO_VERSION, default 1)
+        --latency-ms N    extra latency of every served request (env DEMO_LATENCY_MS, default 0)
+        --load-target URL send the built-in load as HTTP GETs to URL instead of in-process
+                          checkouts; {user} in URL = a random user id (env DEMO_LOAD_TARGET)
         --help            this text
 
-      Endpoints: GET /checkout?user=U, GET|POST /errors[?rate=P], GET /metrics, GET /health
+      Endpoints: GET /checkout?user=U, GET / and GET /api[/...] (deploy backend traffic),
+      GET|POST /errors[?rate=P], GET|POST /latency[?ms=N], GET /metrics, GET /health, GET /version
       """;
 
   DemoOptions {
@@ -57,6 +82,23 @@ record DemoOptions(
           "load-rps must be 0.." + MAX_LOAD_RPS + ", was " + loadRps);
     }
     checkRate(errorRate);
+    if (version == null || version.isBlank() || !version.matches("[A-Za-z0-9._+-]{1,64}")) {
+      throw new IllegalArgumentException(
+          "version must be 1-64 characters of A-Z a-z 0-9 . _ + -, was '" + version + "'");
+    }
+    checkLatency(latencyMs);
+    if (loadTarget != null) {
+      URI uri;
+      try {
+        uri = loadTargetFor(loadTarget, "user-0");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("load-target is not a URL: " + loadTarget);
+      }
+      if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
+        throw new IllegalArgumentException(
+            "load-target must be an http:// URL with a host, was " + loadTarget);
+      }
+    }
   }
 
   /**
@@ -72,6 +114,9 @@ record DemoOptions(
     String flag = env.getOrDefault("DEMO_FLAG", "new_checkout");
     String loadRps = env.getOrDefault("DEMO_LOAD_RPS", "20");
     String errorRate = env.getOrDefault("DEMO_ERROR_RATE", "0");
+    String version = env.getOrDefault("DEMO_VERSION", "1");
+    String latencyMs = env.getOrDefault("DEMO_LATENCY_MS", "0");
+    String loadTarget = env.getOrDefault("DEMO_LOAD_TARGET", "");
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
@@ -95,6 +140,9 @@ record DemoOptions(
         case "--flag" -> flag = value;
         case "--load-rps" -> loadRps = value;
         case "--error-rate" -> errorRate = value;
+        case "--version" -> version = value;
+        case "--latency-ms" -> latencyMs = value;
+        case "--load-target" -> loadTarget = value;
         default -> throw new IllegalArgumentException("unknown option " + name);
       }
     }
@@ -104,7 +152,10 @@ record DemoOptions(
         redis.strip(),
         flag.strip(),
         parseInt("load-rps", loadRps),
-        parseRate(errorRate));
+        parseRate(errorRate),
+        version.strip(),
+        parseLatency(latencyMs),
+        parseTarget(loadTarget));
   }
 
   /** The Redis URI without any password, for logging. */
@@ -130,6 +181,33 @@ record DemoOptions(
       throw new IllegalArgumentException("error rate must be a number in 0..1, was " + text);
     }
     return checkRate(rate);
+  }
+
+  static int parseLatency(String text) {
+    int ms;
+    try {
+      ms = Integer.parseInt(text.strip());
+    } catch (NumberFormatException | NullPointerException e) {
+      throw new IllegalArgumentException(
+          "latency must be an integer number of milliseconds, was " + text);
+    }
+    return checkLatency(ms);
+  }
+
+  private static int checkLatency(int ms) {
+    if (ms < 0 || ms > MAX_LATENCY_MS) {
+      throw new IllegalArgumentException("latency must be 0.." + MAX_LATENCY_MS + " ms, was " + ms);
+    }
+    return ms;
+  }
+
+  private static String parseTarget(String text) {
+    return text == null || text.isBlank() ? null : text.strip();
+  }
+
+  /** The load target URL for one request: {@code {user}} replaced by {@code user}. */
+  static URI loadTargetFor(String template, String user) {
+    return URI.create(template.replace("{user}", user));
   }
 
   private static double checkRate(double rate) {

@@ -7,6 +7,7 @@ import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagsClient;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -20,6 +21,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,19 +45,31 @@ import org.slf4j.LoggerFactory;
  * service; raising the error rate makes the guardrail {@code demo:error_ratio:rate30s} climb, which
  * should pause or roll back the rollout.
  *
+ * <p>The same service is the backend of the deployment demo (ops/demo/deploy-demo.sh): two
+ * instances with different {@code --version}s behind HAProxy, serving {@code GET /} and {@code GET
+ * /api}, where the error rate and an injected latency apply to every request.
+ *
  * <ul>
  *   <li>{@code GET /checkout?user=U}: evaluates the flag for U; when it is on and the error rate is
  *       above 0, fails with HTTP 500 with that probability, else 200. Body: {@code
  *       {"user":..,"flag":..,"on":..,"status":..}}.
+ *   <li>{@code GET /} and {@code GET /api[/...]}: the deploy backend's traffic; fails with HTTP 500
+ *       with the error rate's probability (no flag involved), else 200. Body: {@code
+ *       {"version":..,"path":..,"status":..}}.
  *   <li>{@code GET /errors} shows the error rate; {@code POST /errors?rate=P} (or form body {@code
  *       rate=P}) sets it, 0..1.
- *   <li>{@code GET /metrics}: Prometheus text format; {@code demo_requests_total{flag_on,status}}
- *       counts HTTP and built-in load requests alike, plus flags-client and JVM meters.
- *   <li>{@code GET /health}: {@code ok}.
+ *   <li>{@code GET /latency} shows the injected latency; {@code POST /latency?ms=N} sets it: every
+ *       request to the three paths above then takes N ms longer (control endpoints do not).
+ *   <li>{@code GET /metrics}: Prometheus text format; {@code
+ *       demo_requests_total{flag_on,status,path,version}} counts HTTP and in-process load requests
+ *       alike, {@code demo_request_duration_seconds} (histogram, {@code path,status,version}) times
+ *       the HTTP ones, plus flags-client and JVM meters.
+ *   <li>{@code GET /health}: {@code ok version=V}; {@code GET /version}: {@code V}.
  * </ul>
  *
  * <p>A built-in load generator calls the same checkout logic with random {@code user-<n>} ids (20/s
- * by default) so the guardrail always has traffic. The service starts even when Redis is down: the
+ * by default) so the guardrail always has traffic; with {@code --load-target URL} it sends HTTP
+ * requests there instead (e.g. through HAProxy). The service starts even when Redis is down: the
  * flags client is fail-static and every flag is then off.
  */
 public final class DemoService implements AutoCloseable {
@@ -79,6 +96,24 @@ public final class DemoService implements AutoCloseable {
   private static final String JSON = "application/json; charset=utf-8";
   private static final String TEXT = "text/plain; charset=utf-8";
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String CHECKOUT = "checkout";
+  private static final String API = "api";
+
+  /**
+   * Fixed buckets of {@code demo_request_duration_seconds} on top of Micrometer's percentile
+   * histogram, so that the usual thresholds (p95 above 500 ms, ...) fall on a bucket boundary.
+   */
+  private static final Duration[] SLO_BUCKETS = {
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofMillis(1000),
+    Duration.ofMillis(2000)
+  };
 
   private final DemoOptions options;
   private final PrometheusMeterRegistry registry;
@@ -88,8 +123,13 @@ public final class DemoService implements AutoCloseable {
   private final Counter onFailed;
   private final Counter offOk;
   private final Counter offFailed;
+  private final Counter apiOk;
+  private final Counter apiFailed;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile double errorRate;
+  private volatile int latencyMs;
+  private HttpClient loadClient;
+  private Semaphore loadInFlight;
   private HttpServer server;
   private ExecutorService httpExecutor;
   private ScheduledExecutorService load;
@@ -100,8 +140,9 @@ public final class DemoService implements AutoCloseable {
   DemoService(DemoOptions options) {
     this.options = options;
     this.errorRate = options.errorRate();
+    this.latencyMs = options.latencyMs();
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    registry.config().commonTags("application", "rollgate-demo");
+    registry.config().commonTags("application", "rollgate-demo", "version", options.version());
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -109,12 +150,14 @@ public final class DemoService implements AutoCloseable {
     new UptimeMetrics().bindTo(registry);
     gcMetrics = new JvmGcMetrics();
     gcMetrics.bindTo(registry);
-    // All four series exist from the start, so the error ratio is 0 (not "no data") before the
-    // first failure.
-    onOk = requests(true, 200);
-    onFailed = requests(true, 500);
-    offOk = requests(false, 200);
-    offFailed = requests(false, 500);
+    // All series exist from the start, so the error ratio is 0 (not "no data") before the first
+    // failure.
+    onOk = requests(CHECKOUT, true, 200);
+    onFailed = requests(CHECKOUT, true, 500);
+    offOk = requests(CHECKOUT, false, 200);
+    offFailed = requests(CHECKOUT, false, 500);
+    apiOk = requests(API, false, 200);
+    apiFailed = requests(API, false, 500);
     flags =
         FlagsClient.builder()
             .redisUri(options.redisUri())
@@ -123,11 +166,26 @@ public final class DemoService implements AutoCloseable {
             .build();
   }
 
-  private Counter requests(boolean flagOn, int status) {
+  private Counter requests(String path, boolean flagOn, int status) {
     return Counter.builder("demo.requests")
-        .description("Checkout requests served by the demo service (HTTP and built-in load)")
+        .description(
+            "Requests served by the demo service (HTTP and in-process load); path checkout or api")
         .tag("flag_on", String.valueOf(flagOn))
         .tag("status", String.valueOf(status))
+        .tag("path", path)
+        .register(registry);
+  }
+
+  /** Times one HTTP request to a served path (the injected latency included). */
+  private Timer duration(String path, int status) {
+    return Timer.builder("demo.request.duration")
+        .description("Time to serve an HTTP request to /checkout, / or /api (latency included)")
+        .tag("path", path)
+        .tag("status", String.valueOf(status))
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(5))
+        .maximumExpectedValue(Duration.ofSeconds(2))
+        .serviceLevelObjectives(SLO_BUCKETS)
         .register(registry);
   }
 
@@ -142,6 +200,17 @@ public final class DemoService implements AutoCloseable {
     server.createContext("/", this::handle);
     server.start();
     if (options.loadRps() > 0) {
+      if (options.loadTarget() != null) {
+        loadClient =
+            HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .executor(
+                    Executors.newThreadPerTaskExecutor(
+                        Thread.ofVirtual().name("demo-load-http-", 0).factory()))
+                .build();
+        // enough for 2 s of requests: a slow target makes the generator skip, not pile up
+        loadInFlight = new Semaphore(Math.max(16, 2 * options.loadRps()));
+      }
       load =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -181,6 +250,10 @@ public final class DemoService implements AutoCloseable {
     return errorRate;
   }
 
+  int latencyMs() {
+    return latencyMs;
+  }
+
   PrometheusMeterRegistry registry() {
     return registry;
   }
@@ -195,13 +268,55 @@ public final class DemoService implements AutoCloseable {
     return new Outcome(user, on, status);
   }
 
+  /** A plain backend request: fails with the error rate's probability, whatever the flag. */
+  int api() {
+    double rate = errorRate;
+    boolean fail = rate > 0 && ThreadLocalRandom.current().nextDouble() < rate;
+    (fail ? apiFailed : apiOk).increment();
+    return fail ? 500 : 200;
+  }
+
   private void loadTick() {
     try {
-      checkout("user-" + ThreadLocalRandom.current().nextInt(LOAD_USERS));
+      String user = "user-" + ThreadLocalRandom.current().nextInt(LOAD_USERS);
+      if (loadClient == null) {
+        checkout(user);
+      } else {
+        sendLoad(user);
+      }
     } catch (RuntimeException e) {
       // never let an exception cancel the schedule
       log.warn("demo load request failed: {}", e.toString());
     }
+  }
+
+  private void sendLoad(String user) {
+    if (!loadInFlight.tryAcquire()) {
+      loadOutcome("skipped");
+      return;
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(DemoOptions.loadTargetFor(options.loadTarget(), user))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build();
+    loadClient
+        .sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        .whenComplete(
+            (response, failure) -> {
+              loadInFlight.release();
+              loadOutcome(failure != null ? "error" : (response.statusCode() / 100) + "xx");
+            });
+  }
+
+  private void loadOutcome(String outcome) {
+    Counter.builder("demo.load.requests")
+        .description(
+            "Requests the built-in load generator sent to --load-target, by outcome (2xx, 5xx,"
+                + " ..., error = no response, skipped = too many in flight)")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
   }
 
   // ---------------------------------------------------------------- HTTP
@@ -216,6 +331,21 @@ public final class DemoService implements AutoCloseable {
             handleCheckout(exchange);
           }
         }
+        case "/", "/api" -> {
+          if (requireMethod(exchange, method, "GET")) {
+            handleApi(exchange, path);
+          }
+        }
+        case "/latency" -> {
+          if (requireMethod(exchange, method, "GET", "POST")) {
+            handleLatency(exchange, method);
+          }
+        }
+        case "/version" -> {
+          if (requireMethod(exchange, method, "GET")) {
+            send(exchange, 200, TEXT, options.version() + "\n");
+          }
+        }
         case "/errors" -> {
           if (requireMethod(exchange, method, "GET", "POST")) {
             handleErrors(exchange, method);
@@ -228,10 +358,16 @@ public final class DemoService implements AutoCloseable {
         }
         case "/health" -> {
           if (requireMethod(exchange, method, "GET")) {
-            send(exchange, 200, TEXT, "ok\n");
+            send(exchange, 200, TEXT, "ok version=" + options.version() + "\n");
           }
         }
-        default -> send(exchange, 404, JSON, error("no such endpoint: " + path));
+        default -> {
+          if (!path.startsWith("/api/")) {
+            send(exchange, 404, JSON, error("no such endpoint: " + path));
+          } else if (requireMethod(exchange, method, "GET")) {
+            handleApi(exchange, path);
+          }
+        }
       }
     } catch (RuntimeException e) {
       log.warn("demo: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
@@ -249,6 +385,8 @@ public final class DemoService implements AutoCloseable {
       send(exchange, 400, JSON, error("missing query parameter user"));
       return;
     }
+    long start = System.nanoTime();
+    injectLatency();
     Outcome outcome = checkout(user);
     String body =
         "{\"user\":"
@@ -261,6 +399,70 @@ public final class DemoService implements AutoCloseable {
             + outcome.status()
             + "}\n";
     send(exchange, outcome.status(), JSON, body);
+    duration(CHECKOUT, outcome.status()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  private void handleApi(HttpExchange exchange, String path) throws IOException {
+    long start = System.nanoTime();
+    injectLatency();
+    int status = api();
+    String body =
+        "{\"version\":"
+            + quote(options.version())
+            + ",\"path\":"
+            + quote(path)
+            + ",\"status\":"
+            + status
+            + "}\n";
+    send(exchange, status, JSON, body);
+    duration(API, status).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  private void injectLatency() {
+    int ms = latencyMs;
+    if (ms > 0) {
+      try {
+        Thread.sleep(ms); // a virtual thread: sleeping costs no platform thread
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void handleLatency(HttpExchange exchange, String method) throws IOException {
+    if (!method.equals("POST")) {
+      send(exchange, 200, JSON, "{\"latencyMs\":" + latencyMs + "}\n");
+      return;
+    }
+    String text = param(exchange, "ms");
+    if (text == null) {
+      send(
+          exchange,
+          400,
+          JSON,
+          error("missing parameter ms (0.." + DemoOptions.MAX_LATENCY_MS + ")"));
+      return;
+    }
+    int ms;
+    try {
+      ms = DemoOptions.parseLatency(text);
+    } catch (IllegalArgumentException e) {
+      send(exchange, 400, JSON, error(e.getMessage()));
+      return;
+    }
+    int previous = latencyMs;
+    latencyMs = ms;
+    log.info("demo: injected latency {} ms -> {} ms", previous, ms);
+    send(exchange, 200, JSON, "{\"latencyMs\":" + ms + ",\"previous\":" + previous + "}\n");
+  }
+
+  /** A parameter from the query string, else from a form body. */
+  private static String param(HttpExchange exchange, String name) throws IOException {
+    Map<String, String> params = query(exchange);
+    if (!params.containsKey(name)) {
+      params = parseForm(readBody(exchange));
+    }
+    return params.get(name);
   }
 
   private void handleErrors(HttpExchange exchange, String method) throws IOException {
@@ -268,11 +470,7 @@ public final class DemoService implements AutoCloseable {
       send(exchange, 200, JSON, "{\"errorRate\":" + errorRate + "}\n");
       return;
     }
-    Map<String, String> params = query(exchange);
-    if (!params.containsKey("rate")) {
-      params = parseForm(readBody(exchange));
-    }
-    String text = params.get("rate");
+    String text = param(exchange, "rate");
     if (text == null) {
       send(exchange, 400, JSON, error("missing parameter rate (0..1)"));
       return;
@@ -286,7 +484,7 @@ public final class DemoService implements AutoCloseable {
     }
     double previous = errorRate;
     errorRate = rate;
-    log.info("demo: error rate of the new checkout path {} -> {}", previous, rate);
+    log.info("demo: error rate (new checkout path, / and /api) {} -> {}", previous, rate);
     send(exchange, 200, JSON, "{\"errorRate\":" + rate + ",\"previous\":" + previous + "}\n");
   }
 
@@ -386,6 +584,9 @@ public final class DemoService implements AutoCloseable {
     if (load != null) {
       load.shutdownNow();
     }
+    if (loadClient != null) {
+      loadClient.shutdownNow();
+    }
     if (server != null) {
       server.stop(1);
     }
@@ -430,12 +631,16 @@ public final class DemoService implements AutoCloseable {
                 },
                 "demo-shutdown"));
     log.info(
-        "Rollgate demo listening on {} (flag {}, redis {}, load {} rps, error rate {})",
+        "Rollgate demo version {} listening on {} (flag {}, redis {}, load {} rps{}, error rate {},"
+            + " latency {} ms)",
+        options.version(),
         service.url(),
         options.flag(),
         options.redisForLog(),
         options.loadRps(),
-        service.errorRate());
+        options.loadTarget() == null ? "" : " to " + options.loadTarget(),
+        service.errorRate(),
+        service.latencyMs());
   }
 
   private static void defaultProperty(String key, String value) {
