@@ -140,7 +140,10 @@ public class BackupStore {
               .execute();
           if (d.passed()) {
             t.update(BACKUP)
-                .set(VERIFIED, DSL.greatest(DSL.coalesce(VERIFIED, time(0)), time(d.atMillis())))
+                .set(
+                    VERIFIED,
+                    DSL.greatest(
+                        DSL.coalesce(VERIFIED, DSL.val(time(0))), DSL.val(time(d.atMillis()))))
                 .where(ID.eq(d.backupId()))
                 .execute();
           }

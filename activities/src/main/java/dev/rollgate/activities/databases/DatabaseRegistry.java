@@ -14,10 +14,10 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * The PostgreSQL databases Rollgate may back up, restore and migrate: name → JDBC URL and user,
- * the password through a {@link SecretSource} (reference {@code databases/<name>/password}).
- * Shared by the backup and migrations kinds. An unknown name is a non-retryable {@code NOT_FOUND}
- * naming the registered ones.
+ * The PostgreSQL databases Rollgate may back up, restore and migrate: name → JDBC URL and user, the
+ * password through a {@link SecretSource} (reference {@code databases/<name>/password}). Shared by
+ * the backup and migrations kinds. An unknown name is a non-retryable {@code NOT_FOUND} naming the
+ * registered ones.
  */
 public final class DatabaseRegistry {
   /** A registered database's settings (the password is looked up when connecting). */
