@@ -46,9 +46,19 @@ public record RollgateProperties(
   /** Redis holding the flag snapshot and the invalidation channel. */
   public record Redis(String url) {}
 
-  /** Object storage for backups. */
+  /**
+   * Object storage for backups.
+   *
+   * @param serverSideEncryption whether backups ask S3 to encrypt them [true]; the dev stack's
+   *     S3Proxy cannot, so the dev stack sets it to false
+   */
   public record S3(
-      URI endpoint, String region, String bucket, String accessKey, String secretKey) {}
+      URI endpoint,
+      String region,
+      String bucket,
+      String accessKey,
+      String secretKey,
+      @DefaultValue("true") boolean serverSideEncryption) {}
 
   /**
    * The AWS API deployments drive (ALB weighted target groups, ECS services).

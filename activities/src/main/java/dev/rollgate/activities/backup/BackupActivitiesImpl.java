@@ -214,7 +214,11 @@ public class BackupActivitiesImpl implements BackupActivities {
       StreamingBackup engine =
           new StreamingBackup(
               s3,
-              new StreamingBackup.Settings(bucket, settings.partSize(), settings.partsInFlight()));
+              new StreamingBackup.Settings(
+                  bucket,
+                  settings.partSize(),
+                  settings.partsInFlight(),
+                  settings.serverSideEncryption()));
       aborted = engine.abortStaleUploads(key);
       s3.deleteObject(b -> b.bucket(bucket).key(key));
     } catch (RuntimeException e) {

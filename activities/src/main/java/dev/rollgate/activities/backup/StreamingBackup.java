@@ -54,8 +54,11 @@ public final class StreamingBackup {
    * @param bucket the S3 bucket
    * @param partSize bytes per multipart part (at least 5 MiB)
    * @param partsInFlight parts uploading at once (at least 1)
+   * @param serverSideEncryption ask S3 to encrypt (false only for a local S3 that cannot, such as
+   *     the dev stack's S3Proxy, which answers 501 to it)
    */
-  public record Settings(String bucket, int partSize, int partsInFlight) {
+  public record Settings(
+      String bucket, int partSize, int partsInFlight, boolean serverSideEncryption) {
     public Settings {
       if (bucket == null || bucket.isBlank()) {
         throw new IllegalArgumentException("backups need a bucket (rollgate.s3.bucket)");
@@ -70,7 +73,7 @@ public final class StreamingBackup {
     }
 
     public static Settings defaults(String bucket) {
-      return new Settings(bucket, DEFAULT_PART_SIZE, DEFAULT_PARTS_IN_FLIGHT);
+      return new Settings(bucket, DEFAULT_PART_SIZE, DEFAULT_PARTS_IN_FLIGHT, true);
     }
   }
 
@@ -163,10 +166,12 @@ public final class StreamingBackup {
                   b.bucket(settings.bucket())
                       .key(key)
                       .contentType("application/octet-stream")
-                      .checksumAlgorithm(ChecksumAlgorithm.SHA256)
-                      .serverSideEncryption(ServerSideEncryption.fromValue(encryption));
-                  if (kmsKeyId != null && !kmsKeyId.isBlank()) {
-                    b.ssekmsKeyId(kmsKeyId);
+                      .checksumAlgorithm(ChecksumAlgorithm.SHA256);
+                  if (settings.serverSideEncryption()) {
+                    b.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
+                    if (kmsKeyId != null && !kmsKeyId.isBlank()) {
+                      b.ssekmsKeyId(kmsKeyId);
+                    }
                   }
                 });
         uploadId = create.uploadId();

@@ -66,7 +66,8 @@ class BackupConfiguration {
         new StreamingBackup.Settings(
             properties.s3().bucket(),
             (int) properties.backup().partSize().toBytes(),
-            properties.backup().partsInFlight());
+            properties.backup().partsInFlight(),
+            properties.s3().serverSideEncryption());
     return new BackupActivitiesImpl(registry, store, s3, settings, Tools.PG_DUMP::require, clock);
   }
 
