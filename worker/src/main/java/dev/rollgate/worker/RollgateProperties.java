@@ -3,8 +3,10 @@ package dev.rollgate.worker;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Rollgate's own settings ({@code rollgate.*}); Temporal's live under {@code spring.temporal.*} and
@@ -17,14 +19,46 @@ public record RollgateProperties(
     Prometheus prometheus,
     Dev dev,
     @DefaultValue Worker worker,
-    @DefaultValue Aws aws) {
+    @DefaultValue Aws aws,
+    Map<String, Database> databases,
+    @DefaultValue Backup backup) {
+
+  /**
+   * A PostgreSQL database Rollgate backs up and restores ({@code rollgate.databases.<name>.*}).
+   * From the environment: {@code ROLLGATE_DATABASES_ORDERS_URL}, {@code
+   * ROLLGATE_DATABASES_ORDERS_USERNAME}, {@code ROLLGATE_DATABASES_ORDERS_PASSWORD} register {@code
+   * orders} (Spring's relaxed binding lower-cases the name, so names registered through the
+   * environment are lower case without '-'). The password goes through the worker's secret source.
+   *
+   * @param url e.g. {@code jdbc:postgresql://db:5432/orders}
+   */
+  public record Database(String url, String username, String password) {}
+
+  /**
+   * How backups stream into S3: memory is about {@code partSize × (partsInFlight + 1)}.
+   *
+   * @param partSize bytes per multipart part, at least 5MB [16MB]
+   * @param partsInFlight parts uploading at once [2]
+   */
+  public record Backup(
+      @DefaultValue("16MB") DataSize partSize, @DefaultValue("2") int partsInFlight) {}
 
   /** Redis holding the flag snapshot and the invalidation channel. */
   public record Redis(String url) {}
 
-  /** Object storage for backups. */
+  /**
+   * Object storage for backups.
+   *
+   * @param serverSideEncryption whether backups ask S3 to encrypt them [true]; the dev stack's
+   *     S3Proxy cannot, so the dev stack sets it to false
+   */
   public record S3(
-      URI endpoint, String region, String bucket, String accessKey, String secretKey) {}
+      URI endpoint,
+      String region,
+      String bucket,
+      String accessKey,
+      String secretKey,
+      @DefaultValue("true") boolean serverSideEncryption) {}
 
   /**
    * The AWS API deployments drive (ALB weighted target groups, ECS services).

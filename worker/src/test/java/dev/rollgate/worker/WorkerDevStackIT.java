@@ -93,6 +93,27 @@ class WorkerDevStackIT {
   }
 
   @Test
+  void backupOfTheDevStacksOwnDatabaseRunsOnTheRealEngine() {
+    dev.rollgate.activities.RequiredTools.require(dev.rollgate.activities.Tools.PG_DUMP);
+    String id =
+        dev.rollgate.workflows.backup.BackupIds.manual(
+            dev.rollgate.workflows.backup.BackupWorkflow.KIND, "rollgate", java.time.Instant.now());
+    dev.rollgate.workflows.backup.BackupWorkflow backup =
+        client.newWorkflowStub(
+            dev.rollgate.workflows.backup.BackupWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(id)
+                .setTaskQueue(TaskQueues.ROLLGATE)
+                .build());
+    dev.rollgate.workflows.backup.BackupResult result =
+        backup.run(dev.rollgate.workflows.backup.BackupRequest.of("rollgate", "alice"));
+    assertThat(result.phase()).as(result.summary()).isEqualTo(Phase.COMPLETED);
+    assertThat(result.backup().status()).isEqualTo("COMPLETED");
+    assertThat(result.backup().sha256()).hasSize(64);
+    assertThat(result.backup().rowCounts()).containsKey("public.rollgate_audit");
+  }
+
+  @Test
   void rolloutRunsOnTheRealActivitiesAndReachesEveryClient() throws Exception {
     flagStore.apply(
         new FlagStore.Change("it_flag", d -> d, true, "it/create", "alice", "test", null));

@@ -271,6 +271,8 @@ public final class DevStack implements AutoCloseable {
     properties.put("rollgate.s3.bucket", BUCKET);
     properties.put("rollgate.s3.access-key", S3_ACCESS_KEY);
     properties.put("rollgate.s3.secret-key", S3_SECRET_KEY);
+    // S3Proxy answers 501 to server-side encryption headers
+    properties.put("rollgate.s3.server-side-encryption", "false");
   }
 
   private void startTemporal(RollgateProperties.Dev settings) throws Exception {

@@ -88,6 +88,21 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
       // a configured S3 (e.g. moto or a real bucket) wins, with its own region, bucket and keys
       endpoints.keySet().removeIf(k -> k.startsWith("rollgate.s3."));
     }
+    boolean databasesConfigured =
+        Binder.get(env)
+            .bind(
+                "rollgate.databases",
+                org.springframework.boot.context.properties.bind.Bindable.mapOf(
+                    String.class, RollgateProperties.Database.class))
+            .isBound();
+    if (!databasesConfigured && endpoints.containsKey("spring.datasource.url")) {
+      // backups have something to back up: Rollgate's own embedded PostgreSQL, as 'rollgate'
+      endpoints.put("rollgate.databases.rollgate.url", endpoints.get("spring.datasource.url"));
+      endpoints.put(
+          "rollgate.databases.rollgate.username", endpoints.get("spring.datasource.username"));
+      endpoints.put(
+          "rollgate.databases.rollgate.password", endpoints.get("spring.datasource.password"));
+    }
     ChildDownLogFilter.install(stack);
     env.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE, endpoints));
   }
