@@ -30,7 +30,7 @@ public record BackupRequest(
     Duration dumpTimeout,
     Duration heartbeatTimeout) {
   public static final Duration DEFAULT_DUMP_TIMEOUT = Duration.ofHours(6);
-  public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
   static final Set<String> COMPRESSIONS = Set.of("zstd", "gzip");
   static final Set<String> ENCRYPTIONS = Set.of("AES256", "aws:kms");
 

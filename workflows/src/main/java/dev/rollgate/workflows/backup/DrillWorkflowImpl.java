@@ -64,7 +64,7 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
             RestoreActivities.class,
             ActivityOptions.newBuilder()
                 .setStartToCloseTimeout(RestoreWorkflowImpl.RESTORE_TIMEOUT)
-                .setHeartbeatTimeout(Duration.ofSeconds(30))
+                .setHeartbeatTimeout(BackupRequest.DEFAULT_HEARTBEAT_TIMEOUT)
                 .setRetryOptions(
                     retry.toBuilder()
                         .setInitialInterval(Duration.ofSeconds(10))

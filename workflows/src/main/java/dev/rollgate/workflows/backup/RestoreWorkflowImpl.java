@@ -46,7 +46,7 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
             RestoreActivities.class,
             ActivityOptions.newBuilder()
                 .setStartToCloseTimeout(RESTORE_TIMEOUT)
-                .setHeartbeatTimeout(Duration.ofSeconds(30))
+                .setHeartbeatTimeout(BackupRequest.DEFAULT_HEARTBEAT_TIMEOUT)
                 .setRetryOptions(
                     retry.toBuilder()
                         .setInitialInterval(Duration.ofSeconds(10))
