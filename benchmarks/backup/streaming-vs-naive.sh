@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Streaming backup (Rollgate: pg_dump -Fc --compress=zstd piped into an S3 multipart upload, the
+# worker's BackupWorkflow) vs the naive path (pg_dump to a file, zstd-compressed by pg_dump; upload
+# the file) vs the limit (the same pg_dump to /dev/null), side by side on one database of
+# SCALE x 15 MB of pgbench data (default scale 70: ~1.05 GB of tables), ROUNDS rounds interleaved.
+# Also: temporary disk used, and the worker's peak RSS during the backup minus its RSS before.
+#
+#   benchmarks/backup/streaming-vs-naive.sh            # SCALE=70 ROUNDS=3
+#
+# Runs the worker on its dev stack (fixed ports 7233, 8080, 54329, 18333 must be free) with its
+# embedded S3Proxy as the bucket; state in a temporary folder removed at the end. Not run by CI.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+. bin/java-env
+pick_java
+bin/bootstrap >/dev/null 2>&1 || { echo "bin/bootstrap failed" >&2; exit 1; }
+. .tools/env
+SCALE=${SCALE:-70}
+ROUNDS=${ROUNDS:-3}
+fail() { echo "BENCHMARK FAILED: $*" >&2; exit 1; }
+work=$(mktemp -d /tmp/rollgate-bench-backup.XXXXXX)
+worker_pid=""
+cleanup() {
+  [ -n "$worker_pid" ] && { kill "$worker_pid" 2>/dev/null; wait "$worker_pid" 2>/dev/null; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+[ -f starter/target/rollgate.jar ] && ls worker/target/rollgate-worker-*.jar >/dev/null 2>&1 \
+  || ./mvnw -B -q -ntp package -DskipTests -Dspotless.check.skip=true || fail "build"
+
+export ROLLGATE_STATE_DIR="$work/state" ROLLGATE_USER=bench
+export ROLLGATE_DATABASES_BENCH_URL="jdbc:postgresql://127.0.0.1:54329/bench" ROLLGATE_DATABASES_BENCH_USERNAME=postgres
+bin/rollgate-dev >"$work/worker.log" 2>&1 &
+worker_pid=$!   # the JVM: bin/rollgate-dev execs it
+t0=$SECONDS
+until bin/rollgate status >/dev/null 2>&1; do
+  [ $((SECONDS - t0)) -lt 180 ] || fail "worker not up (see $work/worker.log)"
+  sleep 1
+done
+pg() { "$ROLLGATE_PG_BIN/psql" -h 127.0.0.1 -p 54329 -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+PGOPTIONS="-c client_min_messages=warning" pg -d postgres -c "drop database if exists bench" -c "create database bench" >/dev/null
+echo "loading pgbench scale $SCALE ..." >&2
+"$ROLLGATE_PG_BIN/pgbench" -i -s "$SCALE" -q -h 127.0.0.1 -p 54329 -U postgres bench >"$work/pgbench.log" 2>&1 || fail "pgbench -i"
+tables=$(pg -d bench -c "select sum(pg_table_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r'")
+dbsize=$(pg -d bench -c "select pg_database_size('bench')")
+echo "tables $tables bytes, database $dbsize bytes" >&2
+
+upload() { # FILE KEY: one multipart upload of a file (16 MiB parts, like the streaming path)
+  "$ROLLGATE_TOOLS/venv/bin/python" - "$1" "$2" <<'PY'
+import sys, boto3
+from boto3.s3.transfer import TransferConfig
+s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:18333", region_name="us-east-1",
+                  aws_access_key_id="rollgate", aws_secret_access_key="rollgate-dev-secret")
+s3.upload_file(sys.argv[1], "rollgate-backups", sys.argv[2],
+               Config=TransferConfig(multipart_chunksize=16 * 1024 * 1024, max_concurrency=2))
+PY
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$worker_pid/status"; }
+dump=("$ROLLGATE_PG_BIN/pg_dump" -h 127.0.0.1 -p 54329 -U postgres -Fc --compress=zstd bench)
+now() { echo "$EPOCHREALTIME"; }
+since() { python3 -c "print(f'{$EPOCHREALTIME - $1:.1f}')"; }
+
+results="$work/results"
+: >"$results"
+for round in $(seq 0 "$ROUNDS"); do   # round 0 warms up (page cache, JIT) and is not counted
+  # (a) streaming, through the worker
+  "$JAVA_HOME/bin/jcmd" "$worker_pid" GC.run >/dev/null 2>&1; sleep 1
+  idle=$(rss_kb); peak=$idle
+  tmp_before=$(du -sb "$work/state" | cut -f1)
+  t=$(now)
+  bin/rollgate backup run --database bench --wait >"$work/a.out" 2>&1 &
+  cli=$!
+  while kill -0 "$cli" 2>/dev/null; do r=$(rss_kb); [ "$r" -gt "$peak" ] && peak=$r; sleep 0.05; done
+  wait "$cli" || fail "backup run: $(tail -3 "$work/a.out")"
+  a=$(since "$t")
+  grep -q COMPLETED "$work/a.out" || fail "backup not COMPLETED: $(tail -3 "$work/a.out")"
+  size=$(bin/rollgate backup list --database bench -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["sizeBytes"])')
+  # (b) naive: pg_dump to a file (same compression), then upload the file
+  t=$(now)
+  "${dump[@]}" -f "$work/bench.dump" || fail "pg_dump to file"
+  upload "$work/bench.dump" "naive/bench-$round.dump" || fail "upload"
+  b=$(since "$t")
+  tmpb=$(stat -c %s "$work/bench.dump"); rm -f "$work/bench.dump"
+  # (c) the limit: pg_dump alone, same compression, to /dev/null
+  t=$(now)
+  "${dump[@]}" >/dev/null || fail "pg_dump to /dev/null"
+  c=$(since "$t")
+  echo "round $round: streaming ${a}s (peak RSS +$(( (peak - idle) / 1024 )) MB, dump $size bytes), naive ${b}s (temp file $tmpb bytes), pg_dump alone ${c}s" >&2
+  [ "$round" -gt 0 ] && echo "$a $b $c $(( (peak - idle) / 1024 )) $tmpb $size" >>"$results"
+done
+
+python3 - "$results" "$tables" "$dbsize" "$SCALE" <<'PY'
+import sys, statistics
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+a, b, c, rss, tmpb, size = (list(x) for x in zip(*rows))
+med = statistics.median
+def mm(v): return f"{med(v):.1f} s ({min(v):.1f}-{max(v):.1f})"
+print(f"pgbench scale {sys.argv[4]}: tables {int(sys.argv[2])/1e9:.2f} GB, database {int(sys.argv[3])/1e9:.2f} GB, dump (custom, zstd) {med(size)/1e6:.0f} MB; {len(rows)} rounds after a warm-up\n")
+print("| path | wall time, median (min-max) | temporary disk | peak worker RSS added |")
+print("|---|---|---|---|")
+print(f"| (a) Rollgate streaming: pg_dump -> S3 multipart, SHA-256 per part and whole | {mm(a)} | 0 | {med(rss):.0f} MB (max {max(rss):.0f}) |")
+print(f"| (b) naive: pg_dump -f file, then upload the file | {mm(b)} | {med(tmpb)/1e6:.0f} MB | - |")
+print(f"| (c) limit: pg_dump > /dev/null | {mm(c)} | 0 | - |")
+ra = [x / y for x, y in zip(a, b)]
+rc = [x / y for x, y in zip(a, c)]
+print(f"\nratios (per round, median): a/b = {med(ra):.2f} (goal <= 0.6: {'met' if med(ra) <= 0.6 else 'not met'}), "
+      f"a/c = {med(rc):.2f} (goal <= 1.15: {'met' if med(rc) <= 1.15 else 'not met'}), "
+      f"peak RSS added {max(rss):.0f} MB (goal <= 256 MB: {'met' if max(rss) <= 256 else 'not met'})")
+PY
