@@ -3,8 +3,8 @@ package dev.rollgate.workflows.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rollgate.workflows.testing.Replays;
 import io.temporal.common.WorkflowExecutionHistory;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
 import java.nio.file.Files;
@@ -52,7 +52,7 @@ class BackupReplayTest {
   @MethodSource("histories")
   void recordedHistoryReplaysWithoutNondeterminism(Path history) throws Exception {
     WorkflowExecutionHistory recorded = read(history);
-    WorkflowReplayer.replayWorkflowExecution(recorded, IMPLEMENTATIONS.get(type(recorded)));
+    Replays.replay(recorded, IMPLEMENTATIONS.get(type(recorded)));
   }
 
   @Test
@@ -89,8 +89,7 @@ class BackupReplayTest {
     Path dir = Path.of(BackupReplayTest.class.getResource("/backup-histories").toURI());
     WorkflowExecutionHistory recorded = read(dir.resolve("backup-retention.json"));
 
-    assertThatThrownBy(
-            () -> WorkflowReplayer.replayWorkflowExecution(recorded, ChangedBackup.class))
+    assertThatThrownBy(() -> Replays.replay(recorded, ChangedBackup.class))
         .hasStackTraceContaining("NonDeterministicException");
   }
 }

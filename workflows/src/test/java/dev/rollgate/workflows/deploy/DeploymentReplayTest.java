@@ -1,13 +1,10 @@
 package dev.rollgate.workflows.deploy;
 
+import static dev.rollgate.workflows.testing.Replays.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.temporal.common.WorkflowExecutionHistory;
-import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerOptions;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
 import java.io.IOException;
@@ -44,21 +41,6 @@ class DeploymentReplayTest {
     assertThat(recorded.getEvents()).isNotEmpty();
 
     replay(recorded, DeploymentWorkflowImpl.class);
-  }
-
-  /**
-   * Replays on a worker whose deadlock detection allows a cold first workflow task (class loading
-   * on a busy 2-core machine took over the default 1 s).
-   */
-  static void replay(WorkflowExecutionHistory history, Class<?> workflow) throws Exception {
-    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      Worker worker =
-          env.newWorker(
-              "replay",
-              WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(10_000).build());
-      worker.registerWorkflowImplementationTypes(workflow);
-      WorkflowReplayer.replayWorkflowExecution(history, worker);
-    }
   }
 
   /** The deployment with one more command at its start, as a careless edit would add. */

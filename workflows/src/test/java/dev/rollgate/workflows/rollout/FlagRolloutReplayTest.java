@@ -3,8 +3,8 @@ package dev.rollgate.workflows.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rollgate.workflows.testing.Replays;
 import io.temporal.common.WorkflowExecutionHistory;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
 import java.io.IOException;
@@ -46,7 +46,7 @@ class FlagRolloutReplayTest {
     WorkflowExecutionHistory recorded = WorkflowExecutionHistory.fromJson(read(history));
     assertThat(recorded.getEvents()).isNotEmpty();
 
-    WorkflowReplayer.replayWorkflowExecution(recorded, FlagRolloutWorkflowImpl.class);
+    Replays.replay(recorded, FlagRolloutWorkflowImpl.class);
   }
 
   /** The rollout with one more command at its start, as a careless edit would add. */
@@ -79,8 +79,7 @@ class FlagRolloutReplayTest {
   void aChangedWorkflowFailsReplay(Path history) throws Exception {
     WorkflowExecutionHistory recorded = WorkflowExecutionHistory.fromJson(read(history));
 
-    assertThatThrownBy(
-            () -> WorkflowReplayer.replayWorkflowExecution(recorded, ChangedRollout.class))
+    assertThatThrownBy(() -> Replays.replay(recorded, ChangedRollout.class))
         .hasStackTraceContaining("NonDeterministicException");
   }
 
