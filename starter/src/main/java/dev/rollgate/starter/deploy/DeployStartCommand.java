@@ -54,8 +54,9 @@ import picocli.CommandLine.Spec;
       "--dry-run prints the stages, gates and router changes and connects to nothing."
     })
 public class DeployStartCommand implements Callable<Integer> {
-  /** The default metrics: HAProxy's exporter for errors, the service's histogram for latency. */
-  /** HAProxy exporter metrics by server (see {@link CanaryMetrics}); other routers pass --metric. */
+  /**
+   * HAProxy exporter metrics by server (see {@link CanaryMetrics}); other routers pass --metric.
+   */
   static final List<CanaryMetric> DEFAULT_METRICS = CanaryMetrics.defaults();
 
   @Mixin ConnectionOptions connection;
