@@ -7,8 +7,9 @@
 #
 #   benchmarks/backup/streaming-vs-naive.sh            # SCALE=70 ROUNDS=3
 #
-# Runs the worker on its dev stack (fixed ports 7233, 8080, 54329, 18333 must be free) with its
-# embedded S3Proxy as the bucket; state in a temporary folder removed at the end. Not run by CI.
+# Runs the worker on its own dev stack (ports 17233, 18080, 55329, 18334, others free ones: it can
+# run beside a dev stack on the default ports) with its embedded S3Proxy as the bucket; state in a
+# temporary folder removed at the end. Not run by CI.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . bin/java-env
@@ -28,19 +29,22 @@ trap cleanup EXIT
 [ -f starter/target/rollgate.jar ] && ls worker/target/rollgate-worker-*.jar >/dev/null 2>&1 \
   || ./mvnw -B -q -ntp package -DskipTests -Dspotless.check.skip=true || fail "build"
 
+PG_PORT=55329 S3_PORT=18334
 export ROLLGATE_STATE_DIR="$work/state" ROLLGATE_USER=bench
-export ROLLGATE_DATABASES_BENCH_URL="jdbc:postgresql://127.0.0.1:54329/bench" ROLLGATE_DATABASES_BENCH_USERNAME=postgres
-bin/rollgate-dev >"$work/worker.log" 2>&1 &
+export ROLLGATE_TEMPORAL_ADDRESS=127.0.0.1:17233 ROLLGATE_HTTP_PORT=18080 ROLLGATE_WORKER_URL=http://127.0.0.1:18080
+export ROLLGATE_DATABASES_BENCH_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/bench" ROLLGATE_DATABASES_BENCH_USERNAME=postgres
+bin/rollgate-dev --rollgate.dev.temporal-port=17233 --rollgate.dev.temporal-ui-port=0 --rollgate.dev.postgres-port=$PG_PORT \
+  --rollgate.dev.redis-port=0 --rollgate.dev.s3-port=$S3_PORT --rollgate.dev.prometheus-port=0 >"$work/worker.log" 2>&1 &
 worker_pid=$!   # the JVM: bin/rollgate-dev execs it
 t0=$SECONDS
 until bin/rollgate status >/dev/null 2>&1; do
   [ $((SECONDS - t0)) -lt 180 ] || fail "worker not up (see $work/worker.log)"
   sleep 1
 done
-pg() { "$ROLLGATE_PG_BIN/psql" -h 127.0.0.1 -p 54329 -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+pg() { "$ROLLGATE_PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 PGOPTIONS="-c client_min_messages=warning" pg -d postgres -c "drop database if exists bench" -c "create database bench" >/dev/null
 echo "loading pgbench scale $SCALE ..." >&2
-"$ROLLGATE_PG_BIN/pgbench" -i -s "$SCALE" -q -h 127.0.0.1 -p 54329 -U postgres bench >"$work/pgbench.log" 2>&1 || fail "pgbench -i"
+"$ROLLGATE_PG_BIN/pgbench" -i -s "$SCALE" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres bench >"$work/pgbench.log" 2>&1 || fail "pgbench -i"
 tables=$(pg -d bench -c "select sum(pg_table_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r'")
 dbsize=$(pg -d bench -c "select pg_database_size('bench')")
 echo "tables $tables bytes, database $dbsize bytes" >&2
@@ -49,14 +53,14 @@ upload() { # FILE KEY: one multipart upload of a file (16 MiB parts, like the st
   "$ROLLGATE_TOOLS/venv/bin/python" - "$1" "$2" <<'PY'
 import sys, boto3
 from boto3.s3.transfer import TransferConfig
-s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:18333", region_name="us-east-1",
+s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:18334", region_name="us-east-1",
                   aws_access_key_id="rollgate", aws_secret_access_key="rollgate-dev-secret")
 s3.upload_file(sys.argv[1], "rollgate-backups", sys.argv[2],
                Config=TransferConfig(multipart_chunksize=16 * 1024 * 1024, max_concurrency=2))
 PY
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$worker_pid/status"; }
-dump=("$ROLLGATE_PG_BIN/pg_dump" -h 127.0.0.1 -p 54329 -U postgres -Fc --compress=zstd bench)
+dump=("$ROLLGATE_PG_BIN/pg_dump" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Fc --compress=zstd bench)
 now() { echo "$EPOCHREALTIME"; }
 since() { python3 -c "print(f'{$EPOCHREALTIME - $1:.1f}')"; }
 
