@@ -7,8 +7,8 @@
 #   benchmarks/deploy/rollback-time.sh                 # INTERVALS="10s 60s" RUNS=5
 #   INTERVALS=10s RUNS=3 benchmarks/deploy/rollback-time.sh
 #
-# Needs bin/bootstrap's tools and the fixed dev-stack ports free (7233, 8080, 54329, ...). Not run
-# by CI. Uses the functions of .ci/e2e-deploy (demo start/stop, weights, PromQL).
+# Needs bin/bootstrap's tools and the deploy demo's ports (18090-18094, 19091) free; its worker's
+# dev stack uses 17233 and 18080 and free ports. Not run by CI. Uses the functions of .ci/e2e-deploy (demo start/stop, weights, PromQL).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . bin/java-env
@@ -36,7 +36,10 @@ THRESHOLD=5   # Flagger's usual `threshold` (failed checks before rollback)
   || ./mvnw -B -q -ntp package -DskipTests -Dspotless.check.skip=true || fail "build"
 deploy_demo_start
 export ROLLGATE_STATE_DIR="$work/state" ROLLGATE_PROMETHEUS_URL="$dprom" ROLLGATE_USER=bench
-bin/rollgate-dev >"$work/worker.log" 2>&1 &
+# its own dev stack on other ports than the default ones, so it can run beside another
+export ROLLGATE_TEMPORAL_ADDRESS=127.0.0.1:17233 ROLLGATE_HTTP_PORT=18080 ROLLGATE_WORKER_URL=http://127.0.0.1:18080
+bin/rollgate-dev --rollgate.dev.temporal-port=17233 --rollgate.dev.temporal-ui-port=0 --rollgate.dev.postgres-port=0 \
+  --rollgate.dev.redis-port=0 --rollgate.dev.s3-port=0 --rollgate.dev.prometheus-port=0 >"$work/worker.log" 2>&1 &
 worker_pid=$!
 t0=$SECONDS
 until bin/rollgate status >/dev/null 2>&1; do
