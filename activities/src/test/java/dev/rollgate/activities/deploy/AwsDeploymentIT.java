@@ -282,8 +282,9 @@ class AwsDeploymentIT {
     // first measurement is the gate before 50 %
     analysis.canary.set(Verdict.FAIL);
 
-    DeployResult result =
-        result(start(canary("canary-bad", rule).stages(stages(Duration.ofSeconds(30))).build()));
+    DeploymentWorkflow wf =
+        start(canary("canary-bad", rule).stages(stages(Duration.ofSeconds(30))).build());
+    DeployResult result = result(wf);
 
     assertThat(result.phase()).isEqualTo(Phase.ROLLED_BACK);
     assertThat(result.split()).isEqualTo(TrafficSplit.ALL_STABLE);
@@ -293,7 +294,10 @@ class AwsDeploymentIT {
     assertThat(weights(listener)).isEqualTo("100/0");
     assertThat(changes()).containsExactly("ModifyRule", "ModifyRule");
     assertThat(analysis.analyses).hasValue(1);
+    // the breach is reported under the split it was measured at; the stage that failed is 50 %
     assertThat(analysis.verdicts()).containsExactly("10 %=ROLLBACK", "rollback=ROLLBACK");
+    assertThat(wf.status().retryFrom().stage()).isEqualTo(1);
+    assertThat(wf.status().retryFrom().restore()).isEqualTo(new TrafficSplit(90, 10));
     StageReport rollback = analysis.reports.getLast();
     assertThat(rollback.notes()).anyMatch(n -> n.contains("90/10 -> 100/0, read back"));
     assertThat(audit.actions())
