@@ -9,28 +9,17 @@ import dev.rollgate.workflows.deploy.TrafficSplit;
 import io.temporal.failure.ApplicationFailure;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ec2.model.Subnet;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
-import software.amazon.awssdk.services.elasticloadbalancingv2.model.Action;
-import software.amazon.awssdk.services.elasticloadbalancingv2.model.ActionTypeEnum;
-import software.amazon.awssdk.services.elasticloadbalancingv2.model.ProtocolEnum;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.Rule;
-import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetGroupTuple;
 
 /**
  * Against a real local AWS API (moto_server) through the real SDK: an ALB with a listener and a
@@ -38,7 +27,7 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetGroupT
  * refusals asserted here are the router's own.
  */
 class AlbRouterTest {
-  private static ManagedProcess moto;
+  private static MotoAws moto;
   private static AwsClients aws;
   private static ElasticLoadBalancingV2Client elb;
   private static String loadBalancer;
@@ -53,77 +42,19 @@ class AlbRouterTest {
 
   @BeforeAll
   static void createLoadBalancer() throws Exception {
-    int port = TestInfra.freePort();
-    moto = ManagedProcess.motoServer(port, Path.of("target", "alb-router-test", "moto.log"));
-    aws = new AwsClients(URI.create("http://127.0.0.1:" + port), "us-east-1", "test", "test");
-    elb = aws.elasticLoadBalancing();
-    List<Subnet> subnets;
-    try (Ec2Client ec2 =
-        Ec2Client.builder()
-            .endpointOverride(aws.endpoint())
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-            .httpClient(UrlConnectionHttpClient.create())
-            .build()) {
-      subnets = ec2.describeSubnets().subnets(); // moto's default VPC
-    }
-    String vpc = subnets.getFirst().vpcId();
-    loadBalancer =
-        elb.createLoadBalancer(
-                r -> r.name("web").subnets(subnets.get(0).subnetId(), subnets.get(1).subnetId()))
-            .loadBalancers()
-            .getFirst()
-            .loadBalancerArn();
-    stable = targetGroup("blue", vpc);
-    canary = targetGroup("green", vpc);
-    stray = targetGroup("stray", vpc);
-    listener =
-        elb.createListener(
-                r ->
-                    r.loadBalancerArn(loadBalancer)
-                        .protocol(ProtocolEnum.HTTP)
-                        .port(80)
-                        .defaultActions(forward(100, 0)))
-            .listeners()
-            .getFirst()
-            .listenerArn();
-    rule =
-        elb.createRule(
-                r ->
-                    r.listenerArn(listener)
-                        .priority(10)
-                        .conditions(c -> c.field("path-pattern").values("/api/*"))
-                        .actions(forward(90, 10)))
-            .rules()
-            .getFirst()
-            .ruleArn();
-  }
-
-  private static String targetGroup(String name, String vpc) {
-    return elb.createTargetGroup(
-            r -> r.name(name).protocol(ProtocolEnum.HTTP).port(8080).vpcId(vpc))
-        .targetGroups()
-        .getFirst()
-        .targetGroupArn();
-  }
-
-  private static Action forward(int stableWeight, int canaryWeight) {
-    return Action.builder()
-        .type(ActionTypeEnum.FORWARD)
-        .forwardConfig(
-            f ->
-                f.targetGroups(
-                    TargetGroupTuple.builder().targetGroupArn(stable).weight(stableWeight).build(),
-                    TargetGroupTuple.builder().targetGroupArn(canary).weight(canaryWeight).build()))
-        .build();
+    moto = MotoAws.start(Path.of("target", "alb-router-test"));
+    aws = moto.aws;
+    elb = moto.elb;
+    loadBalancer = moto.loadBalancer;
+    stable = moto.targetGroup("blue");
+    canary = moto.targetGroup("green");
+    stray = moto.targetGroup("stray");
+    listener = moto.listener(80, MotoAws.forward(stable, 100, canary, 0));
+    rule = moto.rule(listener, 10, "/api/*", MotoAws.forward(stable, 90, canary, 10));
   }
 
   @AfterAll
   static void stop() {
-    if (elb != null) {
-      elb.close();
-    }
     if (moto != null) {
       moto.close();
     }
@@ -133,22 +64,8 @@ class AlbRouterTest {
     return new Router(Router.ALB, null, scope, stable, canary);
   }
 
-  /** Target group ARN to weight, as the API reports the listener's or rule's forward action. */
   private static Map<String, Integer> weightsOf(String scope) {
-    List<Action> actions =
-        scope.equals(listener)
-            ? elb.describeListeners(r -> r.listenerArns(scope))
-                .listeners()
-                .getFirst()
-                .defaultActions()
-            : elb.describeRules(r -> r.ruleArns(scope)).rules().getFirst().actions();
-    Map<String, Integer> weights = new LinkedHashMap<>();
-    actions
-        .getFirst()
-        .forwardConfig()
-        .targetGroups()
-        .forEach(t -> weights.put(t.targetGroupArn(), t.weight()));
-    return weights;
+    return moto.weightsOf(scope);
   }
 
   @Test
@@ -224,15 +141,7 @@ class AlbRouterTest {
             calls.incrementAndGet();
           }
         };
-    try (ElasticLoadBalancingV2Client counted =
-        ElasticLoadBalancingV2Client.builder()
-            .endpointOverride(aws.endpoint())
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-            .httpClient(UrlConnectionHttpClient.create())
-            .overrideConfiguration(c -> c.addExecutionInterceptor(counter))
-            .build()) {
+    try (ElasticLoadBalancingV2Client counted = moto.elb(counter)) {
       TrafficActivitiesImpl watched =
           new TrafficActivitiesImpl(new HaproxyRouter(), new AlbRouter(counted));
       for (TrafficSplit bad :
