@@ -47,6 +47,9 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
   private static final Duration STABLE_TIMEOUT = Duration.ofMinutes(10);
   private static final Duration HEALTH_TIMEOUT = Duration.ofMinutes(5);
 
+  /** {@code Workflow.getVersion} change id: holds check the triggers every half interval. */
+  static final String HALF_INTERVAL_TRIGGERS = "deploy-half-interval-triggers";
+
   private final DeployRequest request;
   private final Router router;
   private final TrafficActivities traffic;
@@ -363,7 +366,7 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
     release.checkAborted();
     if (!stage.hold().isZero()) {
       holdStep = "hold at " + label;
-      release.hold(stage.hold(), holdStep, checkEvery, holdCheck());
+      holdWithChecks(stage.hold());
     }
     if (i == stages.size() - 1) {
       if (warmUp != null) {
@@ -388,17 +391,40 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
         router.describe() + ": " + was + " -> " + now + " (" + why + ")");
   }
 
-  /** Run every analysis interval during a hold: drift, rollback triggers, background analysis. */
-  private Runnable holdCheck() {
+  /**
+   * Holds for {@code total} under {@link #holdStep}, checking as it goes. Runs since {@link
+   * #HALF_INTERVAL_TRIGGERS} check drift and the rollback triggers every half analysis interval and
+   * the background canary analysis every interval, so a bad canary is caught within half an
+   * interval plus the metrics' own lag, rather than within a whole one (an interval at the most for
+   * any interval above twice the lag). Older runs checked everything once per interval.
+   */
+  private void holdWithChecks(Duration total) {
+    boolean half =
+        triggerGate != null
+            && Workflow.getVersion(HALF_INTERVAL_TRIGGERS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    release.hold(
+        total, holdStep, half ? checkEvery.dividedBy(2) : checkEvery, holdCheck(half ? 2 : 1));
+  }
+
+  /**
+   * Run every check of a hold: drift and rollback triggers; the background analysis on every {@code
+   * analysisEvery}-th check (once per analysis interval).
+   */
+  private Runnable holdCheck(int analysisEvery) {
     Runnable triggers = triggerGate == null ? null : triggerGate.duringHold();
     Runnable background = canaryGate == null ? null : canaryGate.duringHold();
+    int[] checks = {0};
     return () -> {
       checkDrift();
       if (triggers != null) {
         triggers.run();
       }
+      checks[0]++;
       // at 100 % there is no baseline to compare with: the triggers watch the new version alone
-      if (background != null && split.canary() < 100 && !release.isPaused()) {
+      if (background != null
+          && checks[0] % analysisEvery == 0
+          && split.canary() < 100
+          && !release.isPaused()) {
         background.run();
       }
     };
@@ -440,7 +466,7 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
     if (!committed) {
       if (!request.rollbackWindow().isZero()) {
         holdStep = "rollback window";
-        release.hold(request.rollbackWindow(), holdStep, checkEvery, holdCheck());
+        holdWithChecks(request.rollbackWindow());
       }
       release.checkAborted();
       committed = true;

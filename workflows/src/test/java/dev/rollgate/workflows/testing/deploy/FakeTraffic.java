@@ -18,6 +18,7 @@ public final class FakeTraffic implements TrafficActivities {
   public final List<TrafficSplit> shifts = new CopyOnWriteArrayList<>();
   public final List<Long> shiftTimes = new CopyOnWriteArrayList<>();
   public final AtomicInteger validations = new AtomicInteger();
+  public final AtomicInteger reads = new AtomicInteger();
 
   /** When set, every read answers this (a router that does not do what it is told). */
   public final AtomicReference<TrafficSplit> lyingRead = new AtomicReference<>();
@@ -38,6 +39,7 @@ public final class FakeTraffic implements TrafficActivities {
 
   @Override
   public TrafficSplit read(Router router) {
+    reads.incrementAndGet();
     TrafficSplit lie = lyingRead.get();
     return lie != null ? lie : splits.getOrDefault(router.scope(), TrafficSplit.ALL_STABLE);
   }
