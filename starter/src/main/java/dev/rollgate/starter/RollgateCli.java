@@ -17,6 +17,7 @@ import dev.rollgate.starter.release.StatusVerb;
 import dev.rollgate.starter.release.VerbCommands;
 import dev.rollgate.starter.rollout.RolloutKind;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -93,11 +94,22 @@ public class RollgateCli implements Runnable {
     for (Kind kind : kinds.all()) {
       CommandLine group = new CommandLine(new KindGroup());
       group.getCommandSpec().usageMessage().description(kind.description());
-      group.addSubcommand("start", kind.startCommand().get());
+      // a kind's own verb made by the start command's class (backup run) is start's alias, not a
+      // second entry in the help
+      Object start = kind.startCommand().get();
+      List<String> startAliases = new ArrayList<>();
+      List<CommandLine> own = new ArrayList<>();
       for (var command : kind.commands()) {
-        CommandLine own = new CommandLine(command.get());
-        group.addSubcommand(own.getCommandName(), own);
+        Object made = command.get();
+        CommandLine line = new CommandLine(made);
+        if (made.getClass() == start.getClass()) {
+          startAliases.add(line.getCommandName());
+        } else {
+          own.add(line);
+        }
       }
+      group.addSubcommand("start", start, startAliases.toArray(String[]::new));
+      own.forEach(line -> group.addSubcommand(line.getCommandName(), line));
       group.addSubcommand("status", new StatusVerb(kinds, kind));
       addReleaseVerbs(group, kinds, kind);
       cli.addSubcommand(kind.name(), group);

@@ -292,6 +292,13 @@ class BackupCliTest {
   }
 
   @Test
+  void runIsStartsAliasAndListedOnce() {
+    String help = run("backup", "--help").out();
+    assertThat(help).contains("start, run ").doesNotContainPattern("(?m)^  run ");
+    assertThat(run("backup", "start", "--help").out()).contains("rollgate backup run --database");
+  }
+
+  @Test
   void badInputIsOneUsageLineAndStartsNothing() {
     int before = store.dumps.size();
     assertOneLineError(
