@@ -265,8 +265,9 @@ class AwsDeploymentIT {
     assertThat(traffic.weightsAfterShift).containsExactly("90/10", "50/50", "0/100");
     assertThat(weights(listener)).isEqualTo("0/100");
     assertThat(changes()).containsExactly("ModifyListener", "ModifyListener", "ModifyListener");
-    // one check per hold: the drift read, the rollback triggers and a background analysis
-    assertThat(analysis.triggerChecks).hasValue(2);
+    // holds of two intervals, checked every half interval (the hold's last slice has none): three
+    // drift reads and trigger checks per hold, one background analysis
+    assertThat(analysis.triggerChecks).hasValue(6);
     assertThat(analysis.verdicts())
         .containsExactly("10 %=PROCEED", "50 %=PROCEED", "100 %=PROCEED");
     assertThat(audit.actions()).contains("alice:deploy-started", "rollgate:deploy-completed");
@@ -389,7 +390,7 @@ class AwsDeploymentIT {
   }
 
   @Test
-  void blueGreenWhoseSmokeCheckFailsNeverMovesTrafficAndRetiresNothing(
+  void blueGreenWhoseSmokeCheckFailsNeverMovesTrafficAndScalesTheIdleSideBackToZero(
       TestWorkflowEnvironment env, Worker worker) {
     startWorker(env, worker);
     smokeStatus.set(500);
@@ -402,21 +403,23 @@ class AwsDeploymentIT {
     assertThat(result.summary()).contains("smoke");
     assertThat(traffic.weightsAfterShift).isEmpty();
     assertThat(weights(listener)).isEqualTo("100/0");
-    // the idle side was prepared (it holds the new version, without traffic); the live side is
-    // untouched
+    // the idle side was prepared with the new version, then the rollback scaled it back to 0;
+    // the live side is untouched
     Service idle = service(e, "app-green");
     assertThat(imageOf(idle.taskDefinition())).isEqualTo("repo/app:2.0.0");
-    assertThat(idle.desiredCount()).isEqualTo(2);
+    assertThat(idle.desiredCount()).isZero();
     Service old = service(e, "app-blue");
     assertThat(old.desiredCount()).isEqualTo(2);
     assertThat(old.taskDefinition()).endsWith("bg-smoke-app:1");
-    assertThat(changes()).containsExactly("RegisterTaskDefinition", "UpdateService");
+    assertThat(changes())
+        .containsExactly("RegisterTaskDefinition", "UpdateService", "UpdateService");
     assertThat(analysis.verdicts()).containsExactly("smoke=ROLLBACK");
     assertThat(analysis.reports.getFirst().notes())
         .anyMatch(n -> n.contains("/smoke/version -> 500 (expected 200)"));
     assertThat(audit.actions())
-        .contains("rollgate:idle-side-prepared", "rollgate:deploy-rolled_back")
-        .doesNotContain("rollgate:traffic-shift", "rollgate:side-retired");
+        .contains(
+            "rollgate:idle-side-prepared", "rollgate:side-retired", "rollgate:deploy-rolled_back")
+        .doesNotContain("rollgate:traffic-shift");
   }
 
   // ---- bad input ----

@@ -47,6 +47,9 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
   private static final Duration STABLE_TIMEOUT = Duration.ofMinutes(10);
   private static final Duration HEALTH_TIMEOUT = Duration.ofMinutes(5);
 
+  /** {@code Workflow.getVersion} change id: a rollback also scales the prepared idle side to 0. */
+  static final String RETIRE_IDLE_ON_ROLLBACK = "deploy-retire-idle-on-rollback";
+
   /** {@code Workflow.getVersion} change id: holds check the triggers every half interval. */
   static final String HALF_INTERVAL_TRIGGERS = "deploy-half-interval-triggers";
 
@@ -318,6 +321,11 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
     release.awaitRunning();
     if (e != null) {
       release.enter(Phase.RUNNING, "preparing " + e.idleService());
+      // since RETIRE_IDLE_ON_ROLLBACK a rollback before the window is over scales the idle side
+      // (the new version, now without traffic) back to 0, as CodeDeploy ends a replacement task set
+      if (Workflow.getVersion(RETIRE_IDLE_ON_ROLLBACK, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        release.changed(idleSide(e));
+      }
       String taskDefinition =
           environments.prepare(e, request.version(), release.stepKey("prepare-idle"));
       release.record(
@@ -470,6 +478,9 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
       }
       release.checkAborted();
       committed = true;
+      if (e != null) {
+        release.settled(idleSide(e)); // the idle side is the live side now
+      }
       release.record(
           OperatorGate.SYSTEM,
           "deploy-committed",
@@ -488,12 +499,29 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
         + (e == null ? "" : "; " + e.stableService() + " retired");
   }
 
-  // ---- undo: all traffic to stable at once, read back ----
+  // ---- undo: all traffic to stable at once, read back; then the idle side back to 0 ----
+
+  private static Undo idleSide(Environment e) {
+    return new Undo("idle-side", e.idleService(), "desired count 0");
+  }
 
   @Override
   public Promise<String> undo(Undo change, StopCause cause, String reason) {
     if (committed) {
       return Workflow.newPromise("traffic stays on " + request.version() + " (window over)");
+    }
+    if (change.action().equals("idle-side")) {
+      Environment e = request.environment();
+      if (split.canary() > 0) { // the traffic's undo did not confirm 100/0: the side may serve
+        return Workflow.newPromise(e.idleService() + " kept: traffic not confirmed on stable");
+      }
+      return Async.procedure(environments::retire, e, e.idleService())
+          .thenApply(
+              v -> {
+                String done = e.idleService() + " (" + request.version() + ") scaled to 0";
+                release.record(OperatorGate.SYSTEM, "side-retired", done + " (" + reason + ")");
+                return done;
+              });
     }
     TrafficSplit was = split;
     Promise<TrafficSplit> settled =

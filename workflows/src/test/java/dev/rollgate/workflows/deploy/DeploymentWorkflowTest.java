@@ -466,6 +466,7 @@ class DeploymentWorkflowTest {
     DeployResult result = result(wf);
     assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
     assertThat(environments.prepared).containsExactly("api-green@2.0.0");
+    // the old side only: the idle side's undo was settled when the window closed
     assertThat(environments.retired).containsExactly("api-blue");
     assertThat(traffic.shifts)
         .containsExactly(
@@ -486,7 +487,11 @@ class DeploymentWorkflowTest {
 
     assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
     assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
-    assertThat(environments.retired).isEmpty();
+    // once the traffic is confirmed on the old side, the new one is scaled back to 0
+    assertThat(environments.retired).containsExactly("api-green");
+    assertThat(audit.actions())
+        .containsSubsequence("rollgate:traffic-rollback", "rollgate:side-retired");
+    recordHistory(client, "deploy-blue-green-aborted");
   }
 
   @Test
@@ -497,8 +502,10 @@ class DeploymentWorkflowTest {
 
     DeployResult result = result(wf);
     assertThat(result.phase()).isEqualTo(Phase.ROLLED_BACK);
-    assertThat(result.summary()).contains("smoke", "FAILED");
+    assertThat(result.summary()).contains("smoke", "FAILED", "api-green (2.0.0) scaled to 0");
     assertThat(traffic.shifts).isEmpty();
+    assertThat(environments.retired).containsExactly("api-green");
+    recordHistory(client, "deploy-blue-green-smoke-failed");
   }
 
   @Test
