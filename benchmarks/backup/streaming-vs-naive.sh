@@ -5,7 +5,13 @@
 # SCALE x 15 MB of pgbench data (default scale 70: ~1.05 GB of tables), ROUNDS rounds interleaved.
 # Also: temporary disk used, and the worker's peak RSS during the backup minus its RSS before.
 #
-#   benchmarks/backup/streaming-vs-naive.sh            # SCALE=70 ROUNDS=3
+#   benchmarks/backup/streaming-vs-naive.sh            # SCALE=70 ROUNDS=3 NOISE_MB=0
+#   SCALE=20 NOISE_MB=1024 benchmarks/backup/streaming-vs-naive.sh
+#
+# pgbench's tables compress about 190:1 (mostly blank filler), so the dump is tiny and the upload
+# costs nothing. NOISE_MB adds a table `noise` of that many MB of random bytes (1 KiB per row, made
+# from md5 of random(): incompressible), so the dump is as large as the data, as with real
+# production rows of already-compressed or high-entropy content.
 #
 # Runs the worker on its own dev stack (ports 17233, 18080, 55329, 18334, others free ones: it can
 # run beside a dev stack on the default ports) with its embedded S3Proxy as the bucket; state in a
@@ -18,6 +24,7 @@ bin/bootstrap >/dev/null 2>&1 || { echo "bin/bootstrap failed" >&2; exit 1; }
 . .tools/env
 SCALE=${SCALE:-70}
 ROUNDS=${ROUNDS:-3}
+NOISE_MB=${NOISE_MB:-0}
 fail() { echo "BENCHMARK FAILED: $*" >&2; exit 1; }
 work=$(mktemp -d /tmp/rollgate-bench-backup.XXXXXX)
 worker_pid=""
@@ -45,6 +52,13 @@ pg() { "$ROLLGATE_PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERRO
 PGOPTIONS="-c client_min_messages=warning" pg -d postgres -c "drop database if exists bench" -c "create database bench" >/dev/null
 echo "loading pgbench scale $SCALE ..." >&2
 "$ROLLGATE_PG_BIN/pgbench" -i -s "$SCALE" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres bench >"$work/pgbench.log" 2>&1 || fail "pgbench -i"
+if [ "$NOISE_MB" -gt 0 ]; then
+  echo "adding $NOISE_MB MB of random bytes (table noise) ..." >&2
+  pg -d bench -c "create table noise (id int primary key, data bytea)" \
+    -c "alter table noise alter column data set storage external" \
+    -c "insert into noise select g, (select decode(string_agg(md5(random()::text || g || k), ''), 'hex')
+          from generate_series(1, 64) k) from generate_series(1, $NOISE_MB * 1024) g" >/dev/null || fail "noise"
+fi
 tables=$(pg -d bench -c "select sum(pg_table_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r'")
 dbsize=$(pg -d bench -c "select pg_database_size('bench')")
 echo "tables $tables bytes, database $dbsize bytes" >&2
@@ -93,13 +107,13 @@ for round in $(seq 0 "$ROUNDS"); do   # round 0 warms up (page cache, JIT) and i
   [ "$round" -gt 0 ] && echo "$a $b $c $(( (peak - idle) / 1024 )) $tmpb $size" >>"$results"
 done
 
-python3 - "$results" "$tables" "$dbsize" "$SCALE" <<'PY'
+python3 - "$results" "$tables" "$dbsize" "$SCALE" "$NOISE_MB" <<'PY'
 import sys, statistics
 rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
 a, b, c, rss, tmpb, size = (list(x) for x in zip(*rows))
 med = statistics.median
 def mm(v): return f"{med(v):.1f} s ({min(v):.1f}-{max(v):.1f})"
-print(f"pgbench scale {sys.argv[4]}: tables {int(sys.argv[2])/1e9:.2f} GB, database {int(sys.argv[3])/1e9:.2f} GB, dump (custom, zstd) {med(size)/1e6:.0f} MB; {len(rows)} rounds after a warm-up\n")
+print(f"pgbench scale {sys.argv[4]} + {sys.argv[5]} MB of random bytes: tables {int(sys.argv[2])/1e9:.2f} GB, database {int(sys.argv[3])/1e9:.2f} GB, dump (custom, zstd) {med(size)/1e6:.0f} MB; {len(rows)} rounds after a warm-up\n")
 print("| path | wall time, median (min-max) | temporary disk | peak worker RSS added |")
 print("|---|---|---|---|")
 print(f"| (a) Rollgate streaming: pg_dump -> S3 multipart, SHA-256 per part and whole | {mm(a)} | 0 | {med(rss):.0f} MB (max {max(rss):.0f}) |")
