@@ -21,9 +21,9 @@ import dev.rollgate.workflows.deploy.TrafficSplit;
 import dev.rollgate.workflows.gate.Analysis;
 import dev.rollgate.workflows.gate.Verdict;
 import dev.rollgate.workflows.release.Phase;
+import dev.rollgate.workflows.testing.KitTestEnvironment;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.deploy.ScriptedAnalysis;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -83,14 +83,7 @@ class AwsDeploymentIT {
 
   @RegisterExtension
   static final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(DeploymentWorkflowImpl.class)
-          .registerSearchAttribute("RollgateKind", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateTarget", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgatePhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateProgress", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE)
-          .setDoNotStart(true)
-          .build();
+      KitTestEnvironment.extension(DeploymentWorkflowImpl.class);
 
   /** ELBv2 and ECS operations the activities called, in order (e.g. {@code ModifyListener}). */
   private final List<String> calls = new CopyOnWriteArrayList<>();

@@ -9,8 +9,8 @@ import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.OperatorCommand;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.testing.InMemoryBackups;
+import dev.rollgate.workflows.testing.KitTestEnvironment;
 import dev.rollgate.workflows.testing.RecordingAudit;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -41,15 +41,8 @@ class BackupWorkflowsTest {
 
   @RegisterExtension
   static final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(
-              BackupWorkflowImpl.class, RestoreWorkflowImpl.class, DrillWorkflowImpl.class)
-          .registerSearchAttribute("RollgateKind", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateTarget", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgatePhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateProgress", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE)
-          .setDoNotStart(true)
-          .build();
+      KitTestEnvironment.extension(
+          BackupWorkflowImpl.class, RestoreWorkflowImpl.class, DrillWorkflowImpl.class);
 
   private InMemoryBackups store;
   private final RecordingAudit audit = new RecordingAudit();

@@ -9,11 +9,11 @@ import dev.rollgate.workflows.gate.ApprovalPolicy;
 import dev.rollgate.workflows.gate.OperatorCommand;
 import dev.rollgate.workflows.gate.Verdict;
 import dev.rollgate.workflows.release.Phase;
+import dev.rollgate.workflows.testing.KitTestEnvironment;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.deploy.FakeEnvironments;
 import dev.rollgate.workflows.testing.deploy.FakeTraffic;
 import dev.rollgate.workflows.testing.deploy.ScriptedAnalysis;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -50,14 +50,7 @@ class DeploymentWorkflowTest {
 
   @RegisterExtension
   static final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(DeploymentWorkflowImpl.class)
-          .registerSearchAttribute("RollgateKind", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateTarget", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgatePhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateProgress", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE)
-          .setDoNotStart(true)
-          .build();
+      KitTestEnvironment.extension(DeploymentWorkflowImpl.class);
 
   private FakeTraffic traffic;
   private ScriptedAnalysis analysis;

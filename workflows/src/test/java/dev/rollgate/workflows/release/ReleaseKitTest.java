@@ -11,6 +11,7 @@ import dev.rollgate.workflows.gate.BreachPolicy;
 import dev.rollgate.workflows.gate.Comparison;
 import dev.rollgate.workflows.gate.Guardrail;
 import dev.rollgate.workflows.gate.OperatorCommand;
+import dev.rollgate.workflows.testing.KitTestEnvironment;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.ScriptedGuardrails;
 import dev.rollgate.workflows.testing.dial.DialRequest;
@@ -20,7 +21,6 @@ import dev.rollgate.workflows.testing.dial.Dials;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -52,14 +52,7 @@ class ReleaseKitTest {
 
   @RegisterExtension
   static final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(DialWorkflowImpl.class)
-          .registerSearchAttribute("RollgateKind", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateTarget", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgatePhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateProgress", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE)
-          .setDoNotStart(true)
-          .build();
+      KitTestEnvironment.extension(DialWorkflowImpl.class);
 
   private final Dials dials = new Dials();
   private final ScriptedGuardrails guardrails = new ScriptedGuardrails();

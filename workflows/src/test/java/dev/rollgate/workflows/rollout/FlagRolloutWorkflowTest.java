@@ -11,9 +11,9 @@ import dev.rollgate.workflows.gate.Guardrail;
 import dev.rollgate.workflows.gate.OperatorCommand;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.testing.InMemoryFlags;
+import dev.rollgate.workflows.testing.KitTestEnvironment;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.ScriptedGuardrails;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowFailedException;
@@ -36,14 +36,7 @@ class FlagRolloutWorkflowTest {
 
   @RegisterExtension
   static final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(FlagRolloutWorkflowImpl.class)
-          .registerSearchAttribute("RollgateKind", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateTarget", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgatePhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
-          .registerSearchAttribute("RollgateProgress", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE)
-          .setDoNotStart(true)
-          .build();
+      KitTestEnvironment.extension(FlagRolloutWorkflowImpl.class);
 
   private String taskQueue;
   private InMemoryFlags flags;
