@@ -31,7 +31,8 @@ public record AwsClients(URI endpoint, String region, String accessKey, String s
     return configure(EcsClient.builder()).build();
   }
 
-  private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
+  /** Any AWS client's builder, set to this endpoint, region and credentials (tests add more). */
+  <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
     AwsCredentialsProvider credentials =
         accessKey == null || accessKey.isBlank()
             ? DefaultCredentialsProvider.builder().build()

@@ -7,11 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Subnet;
 import software.amazon.awssdk.services.ecs.EcsClient;
@@ -38,14 +34,7 @@ final class MotoAws implements AutoCloseable {
     this.aws = aws;
     this.elb = aws.elasticLoadBalancing();
     List<Subnet> subnets;
-    try (Ec2Client ec2 =
-        Ec2Client.builder()
-            .endpointOverride(aws.endpoint())
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-            .httpClient(UrlConnectionHttpClient.create())
-            .build()) {
+    try (Ec2Client ec2 = aws.configure(Ec2Client.builder()).build()) {
       subnets = ec2.describeSubnets().subnets(); // moto's default VPC
     }
     this.vpc = subnets.getFirst().vpcId();
@@ -134,24 +123,14 @@ final class MotoAws implements AutoCloseable {
 
   /** An ELBv2 client of its own whose calls {@code interceptor} sees (e.g. to count them). */
   ElasticLoadBalancingV2Client elb(ExecutionInterceptor interceptor) {
-    return ElasticLoadBalancingV2Client.builder()
-        .endpointOverride(aws.endpoint())
-        .region(Region.US_EAST_1)
-        .credentialsProvider(
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-        .httpClient(UrlConnectionHttpClient.create())
+    return aws.configure(ElasticLoadBalancingV2Client.builder())
         .overrideConfiguration(c -> c.addExecutionInterceptor(interceptor))
         .build();
   }
 
   /** An ECS client of its own whose calls {@code interceptor} sees. */
   EcsClient ecs(ExecutionInterceptor interceptor) {
-    return EcsClient.builder()
-        .endpointOverride(aws.endpoint())
-        .region(Region.US_EAST_1)
-        .credentialsProvider(
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-        .httpClient(UrlConnectionHttpClient.create())
+    return aws.configure(EcsClient.builder())
         .overrideConfiguration(c -> c.addExecutionInterceptor(interceptor))
         .build();
   }

@@ -291,6 +291,7 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
             + ") on "
             + router.describe()
             + (request.reason() == null ? "" : ": " + request.reason()));
+    boolean idlePrepared = false;
     if (from != null) {
       release.awaitRunning();
       release.record(
@@ -306,12 +307,19 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
               + from.restore());
       next = from.stage();
       applied = from.stage();
+      // since RETIRE_IDLE_ON_ROLLBACK the failed run's rollback scaled the idle side to 0: bring it
+      // up and check it again before traffic is restored to it (older runs restored first)
+      if (request.blueGreen()
+          && Workflow.getVersion(RETIRE_IDLE_ON_ROLLBACK, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        prepareIdleSide();
+        idlePrepared = true;
+      }
       if (from.restore().canary() > 0) {
         release.enter(Phase.RUNNING, "restoring " + from.restore());
         shift(from.restore(), "retry: restore");
       }
     }
-    if (request.blueGreen()) {
+    if (request.blueGreen() && !idlePrepared) {
       prepareIdleSide();
     }
   }

@@ -502,6 +502,38 @@ class DeploymentWorkflowTest {
   }
 
   @Test
+  void aBlueGreenRetryBringsTheIdleSideBackBeforeRestoringTraffic(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow first = start(blueGreen().build());
+    for (int minutes = 0; minutes < 20 && traffic.split("app").canary() < 50; minutes++) {
+      env.sleep(Duration.ofMinutes(1));
+    }
+    assertThat(traffic.split("app")).isEqualTo(new TrafficSplit(50, 50));
+    analysis.triggers.set(Verdict.FAIL); // during the 50 % hold
+    assertThat(result(first).phase()).isEqualTo(Phase.ROLLED_BACK);
+    assertThat(environments.retired).containsExactly("api-green");
+    DeployStatus failed = first.status();
+    assertThat(failed.retryFrom().restore()).isEqualTo(new TrafficSplit(90, 10));
+    audit.entries.clear();
+
+    analysis.triggers.set(Verdict.PASS);
+    DeploymentWorkflow retry = start(failed.request().retrying(failed.retryFrom(), "bob", "fixed"));
+
+    assertThat(result(retry).phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(environments.prepared).containsExactly("api-green@2.0.0", "api-green@2.0.0");
+    // prepared and checked again before any traffic goes back to it: the retry's first shift
+    // (the restore to 90/10) comes after the idle side is up
+    List<String> actions = audit.actions();
+    assertThat(actions.indexOf("rollgate:idle-side-prepared"))
+        .isNotNegative()
+        .isLessThan(actions.indexOf("rollgate:traffic-shift"));
+    assertThat(audit.entries.stream().filter(e -> e.action().equals("traffic-shift")).findFirst())
+        .hasValueSatisfying(e -> assertThat(e.details()).contains("retry: restore"));
+    recordHistory(client, "deploy-blue-green-retried");
+  }
+
+  @Test
   void aFailedLoadTestStopsTheCanaryBeforeTheFirstShift(
       TestWorkflowEnvironment env, Worker worker) {
     startWorker(env, worker);
