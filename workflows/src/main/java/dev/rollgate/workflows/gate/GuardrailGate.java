@@ -166,6 +166,8 @@ public final class GuardrailGate {
       return null;
     }
     Tallies[] tallies = {new Tallies(true)};
+    // the counts survive a continue-as-new in the middle of the hold
+    tallies[0].load(release.carryCounters(key(), () -> tallies[0].counts()));
     return () -> {
       List<GuardrailReading> readings = measure();
       Verdict verdict = tallies[0].add(readings);
@@ -174,6 +176,11 @@ public final class GuardrailGate {
         tallies[0] = new Tallies(true);
       }
     };
+  }
+
+  /** Names this gate among a kind's gates: its guardrails' names. */
+  private String key() {
+    return String.join(",", guardrails.stream().map(Guardrail::name).toList());
   }
 
   /**
@@ -243,6 +250,27 @@ public final class GuardrailGate {
      */
     Tallies(boolean continuous) {
       this.continuous = continuous;
+    }
+
+    List<CheckCount> counts() {
+      return counts.entrySet().stream()
+          .map(
+              e ->
+                  new CheckCount(
+                      e.getKey(),
+                      e.getValue()[0],
+                      e.getValue()[1],
+                      e.getValue()[2],
+                      e.getValue()[3]))
+          .toList();
+    }
+
+    void load(List<CheckCount> carried) {
+      for (CheckCount c : carried) {
+        counts.put(
+            c.guardrail(),
+            new int[] {c.measured(), c.failed(), c.inconclusive(), c.consecutiveErrors()});
+      }
     }
 
     /** PASS, FAIL, INCONCLUSIVE, or null when more measurements are needed. */

@@ -47,6 +47,7 @@ public final class OperatorGate {
   private String abortReason;
   private final List<String> rejected = new ArrayList<>();
   private long lastAuditMillis;
+  private int pauses;
 
   /**
    * @param initiator who started the workflow
@@ -196,6 +197,11 @@ public final class OperatorGate {
     paused = true;
     pausedBy = by;
     pauseReason = reason;
+    pauses++;
+    if (holdEndsAtMillis > 0) {
+      // what is left now, not when the hold's current timer started: the status is exact at once
+      holdRemainingMillis = Math.max(0, holdEndsAtMillis - Workflow.currentTimeMillis());
+    }
     holdEndsAtMillis = 0;
     record(by, "pause", "paused" + commentSuffix(reason));
   }
@@ -292,6 +298,31 @@ public final class OperatorGate {
       scope.cancel(paused ? "paused" : "aborted");
     }
     return interrupted;
+  }
+
+  /**
+   * Sleeps on a durable timer with a summary until it fires or a pause/abort arrives; returns true
+   * when interrupted (the timer is then cancelled, so the Web UI shows no timer for a frozen hold).
+   */
+  public boolean sleep(Duration d, String summary) {
+    return sleep(d, summary, true);
+  }
+
+  /** A hold is running: {@code remainingMillis} left, ending at {@code endsAtMillis}. */
+  public void holding(long remainingMillis, long endsAtMillis) {
+    holdRemainingMillis = remainingMillis;
+    holdEndsAtMillis = endsAtMillis;
+  }
+
+  /** No hold is running. */
+  public void notHolding() {
+    holdRemainingMillis = 0;
+    holdEndsAtMillis = 0;
+  }
+
+  /** How many times the release was paused so far in this run (a check can tell it paused). */
+  public int pauses() {
+    return pauses;
   }
 
   /** Waits while paused; returns false if aborted meanwhile. */

@@ -3,6 +3,7 @@ package dev.rollgate.workflows.release;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.ApprovalPolicy;
+import dev.rollgate.workflows.gate.CheckCount;
 import dev.rollgate.workflows.gate.GateStatus;
 import dev.rollgate.workflows.gate.OperatorCommand;
 import dev.rollgate.workflows.gate.OperatorGate;
@@ -19,8 +20,11 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 
@@ -33,6 +37,13 @@ import org.slf4j.Logger;
 public final class Release {
   /** The {@code Workflow.getVersion} change id of the release kit. */
   public static final String KIT_CHANGE = "release-kit";
+
+  /**
+   * The {@code Workflow.getVersion} change id of bounded holds: a hold continues as new in its
+   * middle when the history is large, runs its checks on a fixed grid, and says on each check's
+   * timer which check it is.
+   */
+  public static final String BOUNDED_HOLDS = "release-bounded-holds";
 
   /** Continue-as-new well before Temporal's 10,240-event warning. */
   public static final int CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
@@ -55,6 +66,11 @@ public final class Release {
   private Promise<Void> compensation;
   private final List<String> undone = new ArrayList<>();
   private final List<String> undoFailures = new ArrayList<>();
+  private Integer holdsVersion;
+  private HoldState resumeHold;
+  private HoldState currentHold;
+  private final Map<String, List<CheckCount>> carriedCounters = new HashMap<>();
+  private final Map<String, Supplier<List<CheckCount>>> counterSources = new LinkedHashMap<>();
 
   /**
    * @param kind the kind's name, e.g. {@code rollout}
@@ -71,6 +87,8 @@ public final class Release {
       saga.addAll(carried.saga());
       startedAtMillis = carried.startedAtMillis();
       generation = carried.generation();
+      resumeHold = carried.hold();
+      carriedCounters.putAll(carried.counters());
     } else {
       startedAtMillis = Workflow.currentTimeMillis();
       generation = 0;
@@ -308,14 +326,136 @@ public final class Release {
 
   /**
    * Holds for {@code total} of unpaused time (HOLDING), running {@code check} every {@code
-   * checkEvery}; an abort ends it with {@link Stop}.
+   * checkEvery} of hold time from the hold's start (a fixed grid: a slow check does not push the
+   * next one back); an abort ends it with {@link Stop}. When the history grows large in the middle
+   * of the hold, the release continues as new there (if the kind can: {@link ReleaseKind#nextRun})
+   * and the next run's hold of the same step resumes with what was left, on the same grid.
    */
   public void hold(Duration total, String stepName, Duration checkEvery, Runnable check) {
     enter(Phase.HOLDING, stepName);
-    String summary = stepName + " (" + Words.duration(total) + ")";
-    if (gate.hold(total, checkEvery, check, summary, legacy()) == HoldOutcome.ABORTED) {
+    if (!boundedHolds()) {
+      String summary = stepName + " (" + Words.duration(total) + ")";
+      if (gate.hold(total, checkEvery, check, summary, legacy()) == HoldOutcome.ABORTED) {
+        throw new Stop(StopCause.ABORT, gate.abortReason());
+      }
+      return;
+    }
+    HoldState resumed =
+        resumeHold != null && resumeHold.step().equals(stepName) ? resumeHold : null;
+    if (resumeHold != null && resumed == null) {
+      log.warn(
+          "carried hold '{}' does not match '{}': starting afresh", resumeHold.step(), stepName);
+    }
+    resumeHold = null;
+    try {
+      boundedHold(total, stepName, check == null ? null : checkEvery, check, resumed);
+    } finally {
+      currentHold = null;
+      gate.notHolding();
+    }
+  }
+
+  /** Whether this run's holds are bounded ({@link #BOUNDED_HOLDS}); older runs hold as before. */
+  private boolean boundedHolds() {
+    if (holdsVersion == null) {
+      holdsVersion = Workflow.getVersion(BOUNDED_HOLDS, Workflow.DEFAULT_VERSION, 1);
+    }
+    return holdsVersion >= 1;
+  }
+
+  private void boundedHold(
+      Duration total, String stepName, Duration checkEvery, Runnable check, HoldState resumed) {
+    long totalMillis = total.toMillis();
+    long remaining = resumed != null ? resumed.remainingMillis() : totalMillis;
+    long elapsed = resumed != null ? resumed.elapsedMillis() : 0;
+    int checks = resumed != null ? resumed.checks() : 0;
+    long every = checkEvery == null ? 0 : Math.max(1, checkEvery.toMillis());
+    // checks on the grid strictly inside the hold: the gate before the step reads at its end
+    long planned = every == 0 ? 0 : Math.max(0, (totalMillis - 1) / every);
+    while (remaining > 0) {
+      currentHold = new HoldState(stepName, remaining, elapsed, checks);
+      if (gate.isAborted()) {
+        throw new Stop(StopCause.ABORT, gate.abortReason());
+      }
+      if (gate.isPaused()) {
+        gate.holding(remaining, 0);
+        publish();
+        Workflow.await(() -> !gate.isPaused() || gate.isAborted() || historyIsLarge());
+        if (gate.isPaused() && !gate.isAborted()) {
+          continueAsNewInHold(); // only returns when the kind cannot continue as new now
+          Workflow.await(() -> !gate.isPaused() || gate.isAborted());
+        }
+        continue;
+      }
+      if (historyIsLarge()) {
+        continueAsNewInHold();
+      }
+      long untilCheck = every == 0 ? remaining : (elapsed / every + 1) * every - elapsed;
+      long slice = Math.min(remaining, untilCheck);
+      long start = Workflow.currentTimeMillis();
+      gate.holding(remaining, start + remaining);
+      publish(); // the details say when the next step comes, refreshed at every check
+      String summary =
+          every == 0 || slice == remaining
+              ? stepName + " (" + Words.duration(Duration.ofMillis(remaining)) + " left)"
+              : "check " + (checks + 1) + " of " + planned + ", " + stepName;
+      boolean interrupted = gate.sleep(Duration.ofMillis(slice), summary);
+      long spent =
+          interrupted ? Math.min(slice, Math.max(0, Workflow.currentTimeMillis() - start)) : slice;
+      elapsed += spent;
+      remaining -= spent;
+      if (interrupted || check == null || gate.isAborted() || remaining <= 0) {
+        continue;
+      }
+      checks++;
+      currentHold = new HoldState(stepName, remaining, elapsed, checks);
+      long checkStart = Workflow.currentTimeMillis();
+      int pausesBefore = gate.pauses();
+      check.run();
+      if (gate.pauses() == pausesBefore) {
+        // the check's own time is hold time: the next check stays on the grid
+        long took = Math.min(remaining, Math.max(0, Workflow.currentTimeMillis() - checkStart));
+        elapsed += took;
+        remaining -= took;
+      }
+    }
+    if (gate.isAborted()) {
       throw new Stop(StopCause.ABORT, gate.abortReason());
     }
+  }
+
+  /**
+   * Continues as new in the middle of a hold, carrying it ({@link #carry()} holds it), when the
+   * kind can ({@link ReleaseKind#nextRun} not null); returns when it cannot now.
+   */
+  private void continueAsNewInHold() {
+    Object next = hooks.nextRun();
+    if (next != null) {
+      continueAsNew(next);
+    }
+  }
+
+  /**
+   * Remembers a gate's background-analysis counts so that they are carried across a continue-as-new
+   * in the middle of a hold.
+   *
+   * @param key names the gate among the kind's gates (stable across runs)
+   * @return the counts carried from the previous run for this gate, once; empty otherwise
+   */
+  public List<CheckCount> carryCounters(String key, Supplier<List<CheckCount>> counts) {
+    counterSources.put(key, counts);
+    List<CheckCount> carried = carriedCounters.remove(key);
+    return carried == null ? List.of() : carried;
+  }
+
+  /** Which check of the current hold is running (1 for the first); carried across runs. */
+  public int holdCheck() {
+    return currentHold == null ? 0 : currentHold.checks();
+  }
+
+  /** Whether this run resumes a hold carried from the previous run (not yet reached). */
+  public boolean resumesHold() {
+    return resumeHold != null;
   }
 
   /** Waits without changing the phase (e.g. between guardrail measurements); frozen by pause. */
@@ -403,7 +543,12 @@ public final class Release {
 
   /** The kit's state for the next run. */
   public ReleaseState carry() {
-    return new ReleaseState(gate.status(), startedAtMillis, generation + 1, saga);
+    Map<String, List<CheckCount>> counters = new LinkedHashMap<>();
+    if (currentHold != null) {
+      counterSources.forEach((key, counts) -> counters.put(key, counts.get()));
+    }
+    return new ReleaseState(
+        gate.status(), startedAtMillis, generation + 1, saga, currentHold, counters);
   }
 
   /**

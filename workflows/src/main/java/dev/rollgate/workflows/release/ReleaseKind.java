@@ -23,4 +23,16 @@ public interface ReleaseKind {
    * @param reason why the release stops, for the change's audit trail
    */
   Promise<String> undo(Undo change, StopCause cause, String reason);
+
+  /**
+   * The input of the next run when the release continues as new in the middle of a hold, carrying
+   * {@link Release#carry()} (which holds the hold's remaining time, grid, check counts and every
+   * operator state) and everything the kind needs to resume inside that step; the next run's first
+   * hold of the same step name resumes it ({@link Release#resumesHold()} tells the kind to skip
+   * what it did before the hold). Null when the kind cannot continue as new now (e.g. an activity
+   * it started is still running): the hold goes on and asks again at its next check.
+   */
+  default Object nextRun() {
+    return null;
+  }
 }

@@ -105,9 +105,7 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
     while (nextStep < steps.size()) {
       runStep(steps.get(nextStep));
       if (nextStep < steps.size() && release.historyIsLarge()) {
-        release.continueAsNew(
-            request.withCarried(
-                RolloutProgress.of(nextStep, currentPercent, history, release.carry())));
+        release.continueAsNew(nextRun());
       }
     }
     return request.flag() + " reached " + Words.percent(currentPercent) + " %";
@@ -175,6 +173,13 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
     if (release.legacy() || nextStep < request.plan().steps().size()) {
       release.enter(Phase.HOLDING, "at " + target);
     }
+  }
+
+  /** The next run's input: where the rollout is, and the kit's state (a hold in progress too). */
+  @Override
+  public StartRolloutRequest nextRun() {
+    return request.withCarried(
+        RolloutProgress.of(nextStep, currentPercent, history, release.carry()));
   }
 
   /** Whether an approval percentage is first reached by this step. */

@@ -484,7 +484,8 @@ class ReleaseKitTest {
       assertThat(upserts.get(i)).as("upsert %d of %s", i, upserts).isNotEqualTo(upserts.get(i - 1));
     }
     assertThat(upserts.getLast()).isEqualTo("\"COMPLETED\"@30.0");
-    assertThat(timers).containsExactly("\"hold before 20 (1h)\"", "\"hold before 30 (1h)\"");
+    assertThat(timers)
+        .containsExactly("\"hold before 20 (1h left)\"", "\"hold before 30 (1h left)\"");
   }
 
   @Test

@@ -78,11 +78,15 @@ public class DialWorkflowImpl extends ReleaseWorkflowBase implements DialWorkflo
       if (request.continueAsNewEvery() > 0
           && doneThisRun >= request.continueAsNewEvery()
           && next < request.values().size()) {
-        release.continueAsNew(
-            request.carrying(new DialRequest.Carried(next, value, release.carry())));
+        release.continueAsNew(nextRun());
       }
     }
     return request.dial() + " at " + value;
+  }
+
+  @Override
+  public DialRequest nextRun() {
+    return request.carrying(new DialRequest.Carried(next, value, release.carry()));
   }
 
   @Override

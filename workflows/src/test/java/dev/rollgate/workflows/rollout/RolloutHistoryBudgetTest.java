@@ -1,0 +1,118 @@
+package dev.rollgate.workflows.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rollgate.workflows.gate.Approval;
+import dev.rollgate.workflows.gate.ApprovalPolicy;
+import dev.rollgate.workflows.gate.BreachPolicy;
+import dev.rollgate.workflows.gate.Comparison;
+import dev.rollgate.workflows.gate.Guardrail;
+import dev.rollgate.workflows.gate.OperatorCommand;
+import dev.rollgate.workflows.release.Phase;
+import dev.rollgate.workflows.testing.InMemoryFlags;
+import dev.rollgate.workflows.testing.KitTestEnvironment;
+import dev.rollgate.workflows.testing.RecordingAudit;
+import dev.rollgate.workflows.testing.Runs;
+import dev.rollgate.workflows.testing.ScriptedGuardrails;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.TestWorkflowExtension;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The history budget (no run over 10,000 events) for the longest holds the CLI accepts, counted on
+ * every run's fetched history, not read off the code.
+ */
+class RolloutHistoryBudgetTest {
+  private static final String FLAG = "week_long";
+  private static final int BUDGET = 10_000;
+
+  @RegisterExtension
+  static final TestWorkflowExtension temporal =
+      KitTestEnvironment.extension(FlagRolloutWorkflowImpl.class);
+
+  @Test
+  void sevenDayHoldCheckedEveryMinuteWithTwoGuardrailsStaysWithinTheBudgetAcrossPauseAndApproval(
+      TestWorkflowEnvironment env, Worker worker) {
+    InMemoryFlags flags = new InMemoryFlags(env::currentTimeMillis, FLAG);
+    ScriptedGuardrails guardrails = new ScriptedGuardrails();
+    RecordingAudit audit = new RecordingAudit();
+    worker.registerActivitiesImplementations(flags, guardrails, audit);
+    env.start();
+    WorkflowClient client = env.getWorkflowClient();
+    StartRolloutRequest request =
+        new StartRolloutRequest(
+            FLAG,
+            "alice",
+            "week",
+            RolloutPlan.explicit(List.of(50.0, 100.0), Duration.ofDays(7)),
+            List.of(
+                new Guardrail("errors", "errors", Comparison.LT, 0.01),
+                new Guardrail("latency", "latency", Comparison.LT, 0.5)),
+            Duration.ofMinutes(1),
+            BreachPolicy.PAUSE,
+            List.of(100.0),
+            ApprovalPolicy.fourEyes(),
+            0,
+            null);
+    FlagRolloutWorkflow wf =
+        client.newWorkflowStub(
+            FlagRolloutWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(FlagRolloutWorkflow.workflowId(FLAG))
+                .setTaskQueue(worker.getTaskQueue())
+                .build());
+    WorkflowClient.start(wf::run, request);
+    FlagRolloutWorkflow running =
+        client.newWorkflowStub(FlagRolloutWorkflow.class, FlagRolloutWorkflow.workflowId(FLAG));
+    long t0 = env.currentTimeMillis();
+
+    env.sleep(Duration.ofDays(3));
+    assertThat(Runs.of(client, FlagRolloutWorkflow.workflowId(FLAG)))
+        .as("continued as new in the middle of the hold")
+        .hasSizeGreaterThan(1);
+    running.pause(new OperatorCommand("bob", "look at the dashboards"));
+    Duration leftAtPause = running.status().release().gate().holdLeft();
+    assertThat(leftAtPause)
+        .isBetween(Duration.ofDays(4).minusMinutes(2), Duration.ofDays(4).plusMinutes(2));
+    env.sleep(Duration.ofDays(1));
+    RolloutStatus paused = running.status();
+    assertThat(paused.phase()).isEqualTo(Phase.PAUSED);
+    assertThat(paused.release().gate().holdLeft()).isEqualTo(leftAtPause);
+    assertThat(paused.release().gate().pausedBy()).isEqualTo("bob");
+    running.resume(new OperatorCommand("bob", "fine"));
+    env.sleep(Duration.ofDays(4).plusHours(1));
+
+    assertThat(running.status().phase()).isEqualTo(Phase.AWAITING_APPROVAL);
+    running.approve(new Approval("carol", "after the switch"));
+    RolloutResult result =
+        client
+            .newUntypedWorkflowStub(FlagRolloutWorkflow.workflowId(FLAG))
+            .getResult(RolloutResult.class);
+
+    assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(flags.applied)
+        .extracting(InMemoryFlags.Applied::percent)
+        .containsExactly(50.0, 100.0);
+    // 7 days of unpaused hold plus the day paused; then the approval, an hour later
+    long at100 = flags.applied.getLast().atMillis() - t0;
+    assertThat(at100)
+        .isBetween(
+            Duration.ofDays(8).plusHours(1).toMillis(),
+            Duration.ofDays(8).plusHours(1).plusMinutes(2).toMillis());
+    // one check a minute for 7 days (none while paused), two guardrails read together
+    assertThat(guardrails.checks.get()).isBetween(10_000, 10_090);
+    List<Integer> events = Runs.eventCounts(client, FlagRolloutWorkflow.workflowId(FLAG));
+    System.out.printf(
+        "rollout 7d hold @1m, 2 guardrails: %d runs, events %s%n", events.size(), events);
+    assertThat(Collections.max(events)).isLessThanOrEqualTo(BUDGET);
+    assertThat(audit.actions())
+        .contains("bob:pause", "bob:resume", "carol:approve", "rollgate:rollout-completed");
+  }
+}
