@@ -6,27 +6,21 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollgate.starter.RollgateCli;
 import dev.rollgate.starter.cli.Console;
+import dev.rollgate.workflows.testing.DevServers;
 import io.temporal.testing.TemporalDevServer;
-import io.temporal.testing.TemporalDevServerOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
  * {@code rollgate backup schedule ...} against a real Temporal dev server (the Java test server has
- * no Schedules). The server is the installed {@code temporal} CLI from bin/bootstrap, found through
- * ROLLGATE_TEMPORAL_CLI (written to .tools/env): missing, the test fails under
- * ROLLGATE_TOOLS_REQUIRED=true (bin/test) and is skipped with the reason elsewhere.
+ * no Schedules), started by {@link DevServers}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScheduleDevServerTest {
@@ -34,33 +28,8 @@ class ScheduleDevServerTest {
   private String address;
 
   @BeforeAll
-  void start() throws Exception {
-    String cli = System.getenv("ROLLGATE_TEMPORAL_CLI");
-    if (cli == null || !Files.isExecutable(Path.of(cli))) {
-      String reason =
-          "the temporal CLI is not installed (ROLLGATE_TEMPORAL_CLI='"
-              + cli
-              + "'): run bin/bootstrap and source .tools/env";
-      if ("true".equals(System.getenv("ROLLGATE_TOOLS_REQUIRED"))) {
-        throw new IllegalStateException(reason);
-      }
-      Assumptions.abort(reason);
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    server =
-        TemporalDevServer.start(
-            TemporalDevServerOptions.newBuilder()
-                .setExistingPath(cli)
-                .setDownloadEnabled(false)
-                .setIp("127.0.0.1")
-                .setPort(port)
-                .setUi(false)
-                .setLogLevel("error")
-                .setStartupTimeout(Duration.ofSeconds(60))
-                .build());
+  void start() {
+    server = DevServers.start();
     address = server.getTarget();
   }
 

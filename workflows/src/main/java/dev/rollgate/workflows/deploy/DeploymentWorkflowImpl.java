@@ -229,9 +229,7 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
     while (next < stages.size()) {
       runStage(next);
       if (next < stages.size() && release.historyIsLarge()) {
-        release.continueAsNew(
-            request.withCarried(
-                new DeployProgress(next, split, committed, stageViews, release.carry())));
+        release.continueAsNew();
       }
     }
     if (request.loadTest() != null && request.loadTestAfter() == 100) {
@@ -811,6 +809,16 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
   }
 
   // ---- visibility ----
+
+  /** The next run's input, between stages only (not yet in the middle of a hold). */
+  @Override
+  public DeployRequest nextRun() {
+    if (release.inHold()) {
+      return null;
+    }
+    return request.withCarried(
+        new DeployProgress(next, split, committed, stageViews, release.carry()));
+  }
 
   @Override
   public double progress() {

@@ -386,12 +386,20 @@ public final class OperatorGate {
     pendingAudits.add(Async.procedure(audit::record, entry));
   }
 
-  /** Waits until every audit entry is written; call before the workflow returns. */
+  /**
+   * Waits until every audit entry is written and every handler has finished, including those that
+   * ran while it waited; call before the workflow returns or continues as new.
+   */
   public void flushAudit() {
-    Workflow.await(Workflow::isEveryHandlerFinished);
-    List<Promise<Void>> all = new ArrayList<>(pendingAudits);
-    pendingAudits.clear();
-    Promise.allOf(all).get();
+    while (true) {
+      Workflow.await(Workflow::isEveryHandlerFinished);
+      if (pendingAudits.isEmpty()) {
+        return;
+      }
+      List<Promise<Void>> all = new ArrayList<>(pendingAudits);
+      pendingAudits.clear();
+      Promise.allOf(all).get();
+    }
   }
 
   private static String missingActor(OperatorCommand command) {

@@ -9,8 +9,11 @@ import dev.rollgate.workflows.gate.OperatorCommand;
 import dev.rollgate.workflows.gate.OperatorGate;
 import dev.rollgate.workflows.gate.OperatorGate.HoldOutcome;
 import dev.rollgate.workflows.gate.PendingApproval;
+import io.temporal.api.common.v1.Payloads;
 import io.temporal.common.converter.DataConverterException;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.common.converter.EncodedValues;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -25,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 
@@ -429,10 +433,7 @@ public final class Release {
    * kind can ({@link ReleaseKind#nextRun} not null); returns when it cannot now.
    */
   private void continueAsNewInHold() {
-    Object next = hooks.nextRun();
-    if (next != null) {
-      continueAsNew(next);
-    }
+    continueAsNew();
   }
 
   /**
@@ -451,6 +452,11 @@ public final class Release {
   /** Which check of the current hold is running (1 for the first); carried across runs. */
   public int holdCheck() {
     return currentHold == null ? 0 : currentHold.checks();
+  }
+
+  /** Whether a hold is running (a continue-as-new now would carry it). */
+  public boolean inHold() {
+    return currentHold != null;
   }
 
   /** Whether this run resumes a hold carried from the previous run (not yet reached). */
@@ -532,13 +538,22 @@ public final class Release {
   }
 
   /**
-   * Continues as new with {@code nextInput}, which must carry {@link #carry()}; waits for audit
-   * writes and running handlers first.
+   * Continues as new with the kind's {@link ReleaseKind#nextRun()}: first waits for audit writes
+   * and running handlers (an update that arrives meanwhile is applied before the next input is
+   * taken, so nothing an operator did is lost), then takes the input and continues at once. Returns
+   * without continuing when the kind declines (null).
    */
-  public void continueAsNew(Object nextInput) {
+  public void continueAsNew() {
     gate.flushAudit();
+    if (gate.isAborted()) {
+      return; // the abort's compensation runs in this run
+    }
+    Object next = hooks.nextRun();
+    if (next == null) {
+      return;
+    }
     log.info("continuing as new after {} events", Workflow.getInfo().getHistoryLength());
-    Workflow.continueAsNew(nextInput);
+    Workflow.continueAsNew(next);
   }
 
   /** The kit's state for the next run. */
@@ -619,6 +634,15 @@ public final class Release {
     }
     publish();
     return result;
+  }
+
+  /** A named signal (one of the four verbs) with its payload as sent, checked like an update. */
+  public void signal(String name, RawValue payload) {
+    Optional<Payloads> payloads =
+        payload == null || payload.getPayload() == null
+            ? Optional.empty()
+            : Optional.of(Payloads.newBuilder().addPayloads(payload.getPayload()).build());
+    onSignal(name, new EncodedValues(payloads, DefaultDataConverter.STANDARD_INSTANCE));
   }
 
   /** Signals: the four verbs, checked like updates; malformed or unknown ones are refused. */

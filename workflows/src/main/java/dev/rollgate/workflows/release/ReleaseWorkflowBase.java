@@ -2,6 +2,7 @@ package dev.rollgate.workflows.release;
 
 import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.OperatorCommand;
+import io.temporal.common.converter.RawValue;
 
 /**
  * Base class of every release kind's workflow implementation: owns the {@link Release} and answers
@@ -34,6 +35,26 @@ public abstract class ReleaseWorkflowBase implements ReleaseControls, ReleaseKin
   @Override
   public String abort(OperatorCommand command) {
     return release.operate(ABORT, command);
+  }
+
+  @Override
+  public void approveSignal(RawValue approval) {
+    release.signal(APPROVE, approval);
+  }
+
+  @Override
+  public void pauseSignal(RawValue command) {
+    release.signal(PAUSE, command);
+  }
+
+  @Override
+  public void resumeSignal(RawValue command) {
+    release.signal(RESUME, command);
+  }
+
+  @Override
+  public void abortSignal(RawValue command) {
+    release.signal(ABORT, command);
   }
 
   @Override

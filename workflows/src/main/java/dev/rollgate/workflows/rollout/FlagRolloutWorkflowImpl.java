@@ -105,7 +105,7 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
     while (nextStep < steps.size()) {
       runStep(steps.get(nextStep));
       if (nextStep < steps.size() && release.historyIsLarge()) {
-        release.continueAsNew(nextRun());
+        release.continueAsNew();
       }
     }
     return request.flag() + " reached " + Words.percent(currentPercent) + " %";

@@ -3,6 +3,7 @@ package dev.rollgate.workflows.testing;
 import dev.rollgate.workflows.RollgateSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.testing.TestWorkflowExtension;
+import io.temporal.worker.WorkerOptions;
 
 /**
  * The time-skipping test environment every kind's workflow tests use: the given workflow types,
@@ -23,6 +24,9 @@ public final class KitTestEnvironment {
             RollgateSearchAttributes.PHASE.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
         .registerSearchAttribute(
             RollgateSearchAttributes.PROGRESS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE)
+        // a cold first workflow task on a busy 2-core machine can take over the default 1 s
+        .setWorkerOptions(
+            WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(10_000).build())
         .setDoNotStart(true)
         .build();
   }

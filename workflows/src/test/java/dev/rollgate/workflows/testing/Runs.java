@@ -34,6 +34,16 @@ public final class Runs {
     return runs;
   }
 
+  /** Workflow time from the first run's start to the last event of the last run. */
+  public static long elapsedMillis(WorkflowClient client, String workflowId) {
+    List<WorkflowExecutionHistory> runs = of(client, workflowId);
+    return millis(runs.getLast().getLastEvent()) - millis(runs.getFirst().getEvents().getFirst());
+  }
+
+  private static long millis(HistoryEvent e) {
+    return e.getEventTime().getSeconds() * 1000 + e.getEventTime().getNanos() / 1_000_000;
+  }
+
   /** The number of events of each run. */
   public static List<Integer> eventCounts(WorkflowClient client, String workflowId) {
     return of(client, workflowId).stream().map(h -> h.getEvents().size()).toList();
