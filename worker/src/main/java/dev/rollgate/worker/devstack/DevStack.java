@@ -372,7 +372,9 @@ public final class DevStack implements AutoCloseable {
     Path dir = state.resolve("prometheus");
     Files.createDirectories(dir.resolve("data"));
     writeWorkerTarget(settings.workerPort());
-    Files.writeString(dir.resolve("prometheus.yml"), prometheusConfig(settings.demoTarget()));
+    Files.writeString(
+        dir.resolve("prometheus.yml"),
+        prometheusConfig(settings.demoTarget(), settings.deployDemoExporter()));
     supervise(
         new SupervisedProcess.Spec(
             "prometheus",
@@ -387,15 +389,22 @@ public final class DevStack implements AutoCloseable {
             Duration.ofSeconds(60)));
     properties.put("rollgate.prometheus.url", "http://" + HOST + ":" + port);
     log.info(
-        "Prometheus: {} on http://{}:{} scraping the worker and the demo service ({}), data in {}",
+        "Prometheus: {} on http://{}:{} scraping the worker, the demo service ({}) and the"
+            + " deployment demo's HAProxy exporter ({}), data in {}",
         binary.get(),
         HOST,
         port,
         settings.demoTarget(),
+        settings.deployDemoExporter(),
         dir.resolve("data"));
   }
 
-  private String prometheusConfig(String demoTarget) {
+  /**
+   * The dev stack's scrape configuration: the demo service (rollout guardrails), the deployment
+   * demo's HAProxy exporter (canary analysis: its series by backend and server are what {@code
+   * CanaryMetrics.defaults()} query) and the worker. A target that is not running is only "down".
+   */
+  String prometheusConfig(String demoTarget, String deployDemoExporter) {
     Path rules = Path.of("ops/prometheus/rules.yml").toAbsolutePath();
     return """
         # written by the Rollgate dev stack at every start; edit ops/prometheus/ instead
@@ -410,6 +419,12 @@ public final class DevStack implements AutoCloseable {
             metrics_path: /metrics
             static_configs:
               - targets: ["%s"]
+          - job_name: haproxy
+            scrape_interval: 1s
+            scrape_timeout: 1s
+            metrics_path: /metrics
+            static_configs:
+              - targets: ["%s"]
           - job_name: rollgate-worker
             metrics_path: /actuator/prometheus
             file_sd_configs:
@@ -418,6 +433,7 @@ public final class DevStack implements AutoCloseable {
         .formatted(
             Files.isRegularFile(rules) ? "rule_files: [\"" + rules + "\"]" : "",
             demoTarget,
+            deployDemoExporter,
             state.resolve("prometheus/worker-target.json"));
   }
 
