@@ -118,6 +118,16 @@ public final class DevStack implements AutoCloseable {
     return !closed && process != null && process.isDownOrSettling(settle);
   }
 
+  /**
+   * Whether the named supervised child is thought up but refuses connections on its port: killed,
+   * its sockets are closed at once while the JDK notices its exit (and the supervisor marks it
+   * down) a moment later; clients' first failures fall in between.
+   */
+  public boolean isUnreachable(String child) {
+    SupervisedProcess process = children.get(child);
+    return !closed && process != null && process.isUp() && !isListening(process.status().port());
+  }
+
   /** The supervised children: up or restarting, pid, port, restarts. */
   public List<SupervisedProcess.Status> children() {
     return children.values().stream().map(SupervisedProcess::status).toList();
