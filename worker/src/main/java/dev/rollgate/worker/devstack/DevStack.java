@@ -414,7 +414,7 @@ public final class DevStack implements AutoCloseable {
    * demo's HAProxy exporter (canary analysis: its series by backend and server are what {@code
    * CanaryMetrics.defaults()} query) and the worker. A target that is not running is only "down".
    */
-  String prometheusConfig(String demoTarget, String deployDemoExporter) {
+  private String prometheusConfig(String demoTarget, String deployDemoExporter) {
     Path rules = Path.of("ops/prometheus/rules.yml").toAbsolutePath();
     return """
         # written by the Rollgate dev stack at every start; edit ops/prometheus/ instead
