@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs the README's five-minute tour verbatim and checks that each command prints what the README
-shows (timestamps, clock times, durations and version numbers masked; runs of spaces collapsed).
+shows (timestamps, clock times, durations, version numbers and a canary analysis's measured figures
+and sample counts masked; runs of spaces collapsed).
 
 The tour is every ```console block under the heading "## Five-minute tour". A block preceded by
 <!-- background --> holds long-running commands (the dev stack, the demo service): they are started
@@ -28,6 +29,9 @@ MASKS = [
     (re.compile(r"\b\d{2}:\d{2} UTC"), "<clock> UTC"),
     (re.compile(r"\b\d+(\.\d+){2,}\b"), "<version>"),
     (re.compile(r"\b\d+[dhms]( \d+[dhms])?\b"), "<duration>"),
+    # a canary analysis's measured figures and sample counts (not percentages: "canary 10 %")
+    (re.compile(r"\b(canary|baseline|error_ratio|p95|p99|max) -?\d+(\.\d+)?(e-?\d+)?\b(?!\s*%)"), r"\1 <figure>"),
+    (re.compile(r"\b(n=|samples )\d+/\d+"), r"\1<n>/<n>"),
 ]
 PASSING = {"STARTING", "RUNNING", "CHECKING"}
 

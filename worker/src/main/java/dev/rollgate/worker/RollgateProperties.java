@@ -83,6 +83,9 @@ public record RollgateProperties(
    * @param prometheusBinary path of the {@code prometheus} binary, or empty to search the PATH
    * @param workerPort the worker's HTTP port, scraped by the dev stack's Prometheus
    * @param demoTarget host:port of the demo service (ops/demo), scraped by that Prometheus
+   * @param deployDemoExporter host:port of the deployment demo's HAProxy exporter
+   *     (ops/demo/deploy-demo.sh), scraped by that Prometheus as job {@code haproxy}, so the canary
+   *     analysis's default metrics have data on the dev stack
    */
   public record Dev(
       Boolean enabled,
@@ -96,7 +99,8 @@ public record RollgateProperties(
       int s3Port,
       int prometheusPort,
       int workerPort,
-      String demoTarget) {}
+      String demoTarget,
+      String deployDemoExporter) {}
 
   /**
    * How the Temporal worker on task queue {@code rollgate} takes work, tuned so that one small

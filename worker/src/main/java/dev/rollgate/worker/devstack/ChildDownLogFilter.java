@@ -15,6 +15,11 @@ import org.slf4j.Marker;
  * SDK's WARN/ERROR lines: every poller of every worker logs each failed poll with a stack trace,
  * hundreds of lines that only repeat what the supervisor already said once. On recovery one line
  * says how many were dropped. Outside the dev stack, or while Temporal is up, nothing is dropped.
+ *
+ * <p>"Down" includes the moment between the server's death and the supervisor noticing it: a killed
+ * server's connections break at once, so each poller's first failure ("Failure in poller thread",
+ * one per poller) arrives before the JDK has reaped the process. A Temporal client warning while
+ * the server is thought up is therefore dropped too when its port refuses connections.
  */
 final class ChildDownLogFilter extends TurboFilter {
   private static final Logger log = LoggerFactory.getLogger(ChildDownLogFilter.class);
@@ -22,8 +27,10 @@ final class ChildDownLogFilter extends TurboFilter {
   static final Duration SETTLE = Duration.ofSeconds(10);
   private final DevStack stack;
   private final AtomicLong dropped = new AtomicLong();
+  // when a warning was dropped because the port refused connections before the supervisor knew
+  private volatile long unreachableAt;
 
-  private ChildDownLogFilter(DevStack stack) {
+  ChildDownLogFilter(DevStack stack) {
     this.stack = stack;
   }
 
@@ -45,18 +52,26 @@ final class ChildDownLogFilter extends TurboFilter {
       Object[] params,
       Throwable t) {
     boolean temporalDown = stack.isDownOrSettling("temporal", SETTLE);
-    if (!temporalDown && dropped.get() > 0) {
+    if (temporalDown) {
+      unreachableAt = 0; // the supervisor has caught up
+    }
+    long since = unreachableAt;
+    boolean unreachableLately = since != 0 && System.nanoTime() - since < SETTLE.toNanos();
+    if (!temporalDown && !unreachableLately && dropped.get() > 0) {
       // checked on any logging call, so the summary comes soon after Temporal settles
       log.info(
           "dev stack: dropped {} Temporal client warnings while the server was down",
           dropped.getAndSet(0));
     }
-    if (temporalDown
-        && level != null
-        && level.isGreaterOrEqual(Level.WARN)
-        && isTemporalClient(logger)) {
-      dropped.incrementAndGet();
-      return FilterReply.DENY;
+    if (level != null && level.isGreaterOrEqual(Level.WARN) && isTemporalClient(logger)) {
+      if (!temporalDown && stack.isUnreachable("temporal")) {
+        unreachableAt = System.nanoTime();
+        temporalDown = true;
+      }
+      if (temporalDown) {
+        dropped.incrementAndGet();
+        return FilterReply.DENY;
+      }
     }
     return FilterReply.NEUTRAL;
   }

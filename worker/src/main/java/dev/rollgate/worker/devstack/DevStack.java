@@ -118,6 +118,16 @@ public final class DevStack implements AutoCloseable {
     return !closed && process != null && process.isDownOrSettling(settle);
   }
 
+  /**
+   * Whether the named supervised child is thought up but refuses connections on its port: killed,
+   * its sockets are closed at once while the JDK notices its exit (and the supervisor marks it
+   * down) a moment later; clients' first failures fall in between.
+   */
+  public boolean isUnreachable(String child) {
+    SupervisedProcess process = children.get(child);
+    return !closed && process != null && process.isUp() && !isListening(process.status().port());
+  }
+
   /** The supervised children: up or restarting, pid, port, restarts. */
   public List<SupervisedProcess.Status> children() {
     return children.values().stream().map(SupervisedProcess::status).toList();
@@ -372,7 +382,9 @@ public final class DevStack implements AutoCloseable {
     Path dir = state.resolve("prometheus");
     Files.createDirectories(dir.resolve("data"));
     writeWorkerTarget(settings.workerPort());
-    Files.writeString(dir.resolve("prometheus.yml"), prometheusConfig(settings.demoTarget()));
+    Files.writeString(
+        dir.resolve("prometheus.yml"),
+        prometheusConfig(settings.demoTarget(), settings.deployDemoExporter()));
     supervise(
         new SupervisedProcess.Spec(
             "prometheus",
@@ -387,15 +399,22 @@ public final class DevStack implements AutoCloseable {
             Duration.ofSeconds(60)));
     properties.put("rollgate.prometheus.url", "http://" + HOST + ":" + port);
     log.info(
-        "Prometheus: {} on http://{}:{} scraping the worker and the demo service ({}), data in {}",
+        "Prometheus: {} on http://{}:{} scraping the worker, the demo service ({}) and the"
+            + " deployment demo's HAProxy exporter ({}), data in {}",
         binary.get(),
         HOST,
         port,
         settings.demoTarget(),
+        settings.deployDemoExporter(),
         dir.resolve("data"));
   }
 
-  private String prometheusConfig(String demoTarget) {
+  /**
+   * The dev stack's scrape configuration: the demo service (rollout guardrails), the deployment
+   * demo's HAProxy exporter (canary analysis: its series by backend and server are what {@code
+   * CanaryMetrics.defaults()} query) and the worker. A target that is not running is only "down".
+   */
+  private String prometheusConfig(String demoTarget, String deployDemoExporter) {
     Path rules = Path.of("ops/prometheus/rules.yml").toAbsolutePath();
     return """
         # written by the Rollgate dev stack at every start; edit ops/prometheus/ instead
@@ -410,6 +429,12 @@ public final class DevStack implements AutoCloseable {
             metrics_path: /metrics
             static_configs:
               - targets: ["%s"]
+          - job_name: haproxy
+            scrape_interval: 1s
+            scrape_timeout: 1s
+            metrics_path: /metrics
+            static_configs:
+              - targets: ["%s"]
           - job_name: rollgate-worker
             metrics_path: /actuator/prometheus
             file_sd_configs:
@@ -418,6 +443,7 @@ public final class DevStack implements AutoCloseable {
         .formatted(
             Files.isRegularFile(rules) ? "rule_files: [\"" + rules + "\"]" : "",
             demoTarget,
+            deployDemoExporter,
             state.resolve("prometheus/worker-target.json"));
   }
 

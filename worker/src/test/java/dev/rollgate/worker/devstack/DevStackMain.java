@@ -27,6 +27,7 @@ public final class DevStackMain {
         0,
         0,
         0,
+        "127.0.0.1:1",
         "127.0.0.1:1");
   }
 

@@ -83,7 +83,8 @@ class TemporalRestartIT {
                 0,
                 0,
                 0,
-                defaults.demoTarget()));
+                defaults.demoTarget(),
+                defaults.deployDemoExporter()));
     ChildDownLogFilter.install(stack);
     service =
         WorkflowServiceStubs.newServiceStubs(
