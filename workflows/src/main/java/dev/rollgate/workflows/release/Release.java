@@ -49,7 +49,11 @@ public final class Release {
    */
   public static final String BOUNDED_HOLDS = "release-bounded-holds";
 
-  /** Continue-as-new well before Temporal's 10,240-event warning. */
+  /**
+   * Continue-as-new well before Temporal's 10,240-event warning. Where a run continues as new is
+   * part of its history: changing this number is a history-changing edit (behind {@code
+   * Workflow.getVersion}), or running releases fail to replay.
+   */
   public static final int CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 
   private static final Logger log = Workflow.getLogger(Release.class);

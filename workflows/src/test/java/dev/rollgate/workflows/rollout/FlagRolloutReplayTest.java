@@ -46,7 +46,17 @@ class FlagRolloutReplayTest {
     WorkflowExecutionHistory recorded = WorkflowExecutionHistory.fromJson(read(history));
     assertThat(recorded.getEvents()).isNotEmpty();
 
-    Replays.replay(recorded, FlagRolloutWorkflowImpl.class);
+    Replays.replay(recorded, implementationOf(history));
+  }
+
+  /**
+   * The implementation a history was recorded with: the mid-hold ones with a small history budget
+   * (where a run continues as new depends on the budget, so it is part of what replays).
+   */
+  static Class<? extends FlagRolloutWorkflowImpl> implementationOf(Path history) {
+    return history.getFileName().toString().startsWith("kit-mid-hold-")
+        ? RolloutHistoryBudgetTest.SmallBudgetRollout.class
+        : FlagRolloutWorkflowImpl.class;
   }
 
   /** The rollout with one more command at its start, as a careless edit would add. */
@@ -63,12 +73,19 @@ class FlagRolloutReplayTest {
     }
   }
 
-  /** One history of each era: recorded before the release kit, since, and a continued run. */
+  /**
+   * One history of each era: recorded before the release kit, since, a continued run, and a run
+   * that resumed a hold in its middle.
+   */
   static List<Path> controls() throws IOException, URISyntaxException {
     return histories().stream()
         .filter(
             p ->
-                List.of("approvals.json", "kit-approvals.json", "continue-as-new-last-run.json.gz")
+                List.of(
+                        "approvals.json",
+                        "kit-approvals.json",
+                        "continue-as-new-last-run.json.gz",
+                        "kit-mid-hold-run-2.json.gz")
                     .contains(p.getFileName().toString()))
         .toList();
   }
@@ -88,7 +105,8 @@ class FlagRolloutReplayTest {
     List<String> names = histories().stream().map(p -> p.getFileName().toString()).toList();
     assertThat(names).contains("continue-as-new-first-run.json.gz", "pause-approval-abort.json");
     assertThat(names).anyMatch(n -> n.startsWith("kit-"));
-    assertThat(controls()).hasSize(3);
+    assertThat(names).contains("kit-mid-hold-run-1.json.gz", "kit-mid-hold-run-2.json.gz");
+    assertThat(controls()).hasSize(4);
   }
 
   /** Reads a history; long ones (a run that continued as new) are kept gzipped. */

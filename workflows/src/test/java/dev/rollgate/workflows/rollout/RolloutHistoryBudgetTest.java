@@ -16,12 +16,20 @@ import dev.rollgate.workflows.testing.Runs;
 import dev.rollgate.workflows.testing.ScriptedGuardrails;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
+import io.temporal.workflow.WorkflowInit;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,6 +44,84 @@ class RolloutHistoryBudgetTest {
   @RegisterExtension
   static final TestWorkflowExtension temporal =
       KitTestEnvironment.extension(FlagRolloutWorkflowImpl.class);
+
+  /** The rollout with a history budget of 200 events, so that a two-hour hold spans runs. */
+  public static class SmallBudgetRollout extends FlagRolloutWorkflowImpl {
+    @WorkflowInit
+    public SmallBudgetRollout(StartRolloutRequest request) {
+      super(request);
+      release.continueAsNewAfter(200);
+    }
+  }
+
+  private static StartRolloutRequest guarded(Duration hold, List<Guardrail> guardrails) {
+    return new StartRolloutRequest(
+        FLAG,
+        "alice",
+        "test",
+        RolloutPlan.explicit(List.of(50.0, 100.0), hold),
+        guardrails,
+        Duration.ofMinutes(1),
+        BreachPolicy.PAUSE,
+        List.of(100.0),
+        ApprovalPolicy.fourEyes(),
+        0,
+        null);
+  }
+
+  /**
+   * Records the runs of a rollout that continued as new in the middle of its hold, with a pause in
+   * one run and the approval in another (kept in src/test/resources/histories as
+   * kit-mid-hold-*.json.gz and replayed by {@link FlagRolloutReplayTest}).
+   */
+  @Test
+  void aHoldSpanningRunsResumesWhereItWasAndIsRecordedForReplay(
+      TestWorkflowEnvironment env, Worker worker) throws Exception {
+    Worker small = env.newWorker("small-budget");
+    small.registerWorkflowImplementationTypes(SmallBudgetRollout.class);
+    InMemoryFlags flags = new InMemoryFlags(env::currentTimeMillis, FLAG);
+    ScriptedGuardrails guardrails = new ScriptedGuardrails();
+    RecordingAudit audit = new RecordingAudit();
+    small.registerActivitiesImplementations(flags, guardrails, audit);
+    env.start();
+    WorkflowClient client = env.getWorkflowClient();
+    String id = FlagRolloutWorkflow.workflowId(FLAG);
+    FlagRolloutWorkflow wf =
+        client.newWorkflowStub(
+            FlagRolloutWorkflow.class,
+            WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue("small-budget").build());
+    WorkflowClient.start(
+        wf::run,
+        guarded(
+            Duration.ofHours(2), List.of(new Guardrail("errors", "errors", Comparison.LT, 0.01))));
+    FlagRolloutWorkflow running = client.newWorkflowStub(FlagRolloutWorkflow.class, id);
+
+    env.sleep(Duration.ofMinutes(50));
+    running.pause(new OperatorCommand("bob", "look"));
+    env.sleep(Duration.ofMinutes(30));
+    running.resume(new OperatorCommand("bob", "fine"));
+    env.sleep(Duration.ofMinutes(75));
+    assertThat(running.status().phase()).isEqualTo(Phase.AWAITING_APPROVAL);
+    running.approve(new Approval("carol", "go"));
+    assertThat(client.newUntypedWorkflowStub(id).getResult(RolloutResult.class).phase())
+        .isEqualTo(Phase.COMPLETED);
+
+    // two hours of unpaused hold on a one-minute grid, whatever the runs
+    assertThat(guardrails.checks.get()).isBetween(119, 122);
+    List<WorkflowExecutionHistory> runs = Runs.of(client, id);
+    assertThat(runs).hasSizeGreaterThan(3);
+    Path dir = Path.of("target", "recorded-histories");
+    Files.createDirectories(dir);
+    for (int i = 0; i < 2; i++) {
+      try (Writer out =
+          new OutputStreamWriter(
+              new GZIPOutputStream(
+                  Files.newOutputStream(dir.resolve("kit-mid-hold-run-" + (i + 1) + ".json.gz"))),
+              StandardCharsets.UTF_8)) {
+        out.write(runs.get(i).toJson(true));
+      }
+    }
+  }
 
   @Test
   void sevenDayHoldCheckedEveryMinuteWithTwoGuardrailsStaysWithinTheBudgetAcrossPauseAndApproval(
