@@ -26,6 +26,12 @@ import java.util.List;
 public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements FlagRolloutWorkflow {
   private static final int HISTORY_KEPT = 200;
 
+  /** {@code Workflow.getVersion} change id: holds read the flag back and report drift. */
+  static final String FLAG_DRIFT = "rollout-flag-drift";
+
+  /** How often a hold without guardrails reads the flag back. */
+  private static final Duration DRIFT_CHECK_WITHOUT_GUARDRAILS = Duration.ofMinutes(1);
+
   private final StartRolloutRequest request;
   private final FlagActivities flagsRemote;
   private final FlagActivities flagsLocal;
@@ -133,11 +139,7 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
   private void runStep(RolloutStep step) {
     String target = Words.percent(step.percent()) + " %";
     if (!step.holdBefore().isZero()) {
-      release.hold(
-          step.holdBefore(),
-          "hold before " + target,
-          request.guardrailInterval(),
-          guardrails.duringHold());
+      holdBefore(step, target);
     }
     if (needsApproval(step.percent())) {
       release.awaitApprovals("gate before " + target, request.approvalPolicy());
@@ -173,6 +175,70 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
     if (release.legacy() || nextStep < request.plan().steps().size()) {
       release.enter(Phase.HOLDING, "at " + target);
     }
+  }
+
+  /**
+   * Holds before a step, checking the guardrails and, since {@link #FLAG_DRIFT}, that the flag
+   * still reads what the rollout set: a change by hand (the flag API refuses one while a rollout
+   * owns the flag unless told to only warn) pauses the rollout, and the resume re-applies.
+   */
+  private void holdBefore(RolloutStep step, String target) {
+    Runnable guardrailCheck = guardrails.duringHold();
+    if (Workflow.getVersion(FLAG_DRIFT, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      release.hold(
+          step.holdBefore(), "hold before " + target, request.guardrailInterval(), guardrailCheck);
+      return;
+    }
+    Duration every =
+        guardrailCheck != null ? request.guardrailInterval() : DRIFT_CHECK_WITHOUT_GUARDRAILS;
+    String holdStep = "hold before " + target;
+    release.hold(
+        step.holdBefore(),
+        holdStep,
+        every,
+        () -> {
+          checkFlag(holdStep);
+          if (guardrailCheck != null && !release.isPaused()) {
+            guardrailCheck.run();
+          }
+        });
+  }
+
+  /** Reads the flag back; a change made outside the rollout pauses it, the resume re-applies. */
+  private void checkFlag(String holdStep) {
+    FlagState actual = flags().describe(request.flag());
+    if (Math.abs(actual.percent() - currentPercent) < 0.005) {
+      return;
+    }
+    String set = Words.percent(currentPercent) + " %";
+    String why =
+        "flag "
+            + request.flag()
+            + " changed outside the rollout: reads "
+            + Words.percent(actual.percent())
+            + " %"
+            + " (version "
+            + actual.version()
+            + "), the rollout set "
+            + set;
+    release.record(OperatorGate.SYSTEM, "flag-drift", why);
+    release.pauseBySystem(why + "; resume re-applies " + set, true);
+    release.awaitRunning();
+    FlagState now =
+        flags()
+            .apply(
+                new FlagChange(
+                    request.flag(),
+                    currentPercent,
+                    false,
+                    release.stepKey("drift-" + nextStep + "-" + release.holdCheck()),
+                    OperatorGate.SYSTEM,
+                    "re-applied after a change outside the rollout"));
+    release.record(
+        OperatorGate.SYSTEM,
+        "flag-drift-reapplied",
+        set + " re-applied (version " + now.version() + ")");
+    release.enter(Phase.HOLDING, holdStep);
   }
 
   /** The next run's input: where the rollout is, and the kit's state (a hold in progress too). */

@@ -117,6 +117,33 @@ class FlagRolloutWorkflowTest {
     assertThat(audit.actions()).contains("rollgate:rollout-completed");
   }
 
+  @Test
+  void aFlagChangedByHandDuringAHoldPausesTheRolloutAndTheResumeReappliesIt(
+      TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(stub(client)::run, request(steps(HOUR, 1, 50)));
+    env.sleep(Duration.ofMinutes(10));
+    flags.setByHand(FLAG, 50);
+    env.sleep(Duration.ofMinutes(2));
+
+    RolloutStatus paused = running(client).status();
+    assertThat(paused.phase()).isEqualTo(Phase.PAUSED);
+    assertThat(paused.release().gate().pauseReason())
+        .contains("changed outside the rollout: reads 50 %", "the rollout set 1 %");
+    assertThat(audit.actions()).contains("rollgate:flag-drift");
+    running(client).resume(new OperatorCommand("bob", "my mistake"));
+    env.sleep(Duration.ofMinutes(2));
+    assertThat(flags.get(FLAG).percent()).isEqualTo(1.0);
+    assertThat(audit.actions()).contains("rollgate:flag-drift-reapplied");
+
+    RolloutResult result =
+        client
+            .newUntypedWorkflowStub(FlagRolloutWorkflow.workflowId(FLAG))
+            .getResult(RolloutResult.class);
+    assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(flags.get(FLAG).percent()).isEqualTo(50.0);
+  }
+
   /** The same rollout with a small history budget, so that it continues as new many times. */
   public static class SmallHistoryRollout extends FlagRolloutWorkflowImpl {
     @WorkflowInit

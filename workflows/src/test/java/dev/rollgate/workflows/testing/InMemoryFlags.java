@@ -67,6 +67,12 @@ public final class InMemoryFlags implements FlagActivities {
     return next;
   }
 
+  /** A change made outside the rollout (someone's {@code flags set}). */
+  public void setByHand(String flag, double percent) {
+    FlagState old = flags.get(flag);
+    flags.put(flag, new FlagState(flag, old.version() + 1, percent, old.enabled(), old.killed()));
+  }
+
   public FlagState get(String flag) {
     return flags.get(flag);
   }
