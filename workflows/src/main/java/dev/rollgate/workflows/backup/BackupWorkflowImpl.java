@@ -1,5 +1,7 @@
 package dev.rollgate.workflows.backup;
 
+import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.gate.OperatorGate;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
@@ -19,6 +21,12 @@ import java.time.Duration;
 
 /** A backup on the release kit: preflight, streamed dump, retention; the kit does the rest. */
 public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWorkflow {
+  /**
+   * {@code Workflow.getVersion} change id: a retention that failed (not refused by its policy) is
+   * reported and audited as {@code retention-failed}; older runs called it refused.
+   */
+  static final String RETENTION_FAILED = "backup-retention-failed";
+
   private final BackupRequest request;
   private final String backupId;
   private final BackupActivities quick;
@@ -140,7 +148,12 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     return summary;
   }
 
-  /** Plans and applies retention; a refusal is reported, never fails the completed backup. */
+  /**
+   * Plans and applies retention. Neither a refusal by policy nor a failure (S3 or the metadata
+   * store down after the retries) fails the completed backup, but they are told apart: "retention
+   * refused" (audit {@code retention-refused}) versus "retention FAILED" (audit {@code
+   * retention-failed}, which the {@code RollgateBackupRetentionFailed} alert watches).
+   */
   private String retention() {
     try {
       RetentionPlan plan = quick.planRetention(request.database(), request.retention());
@@ -148,9 +161,21 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
       retained = plan.delete().isEmpty() ? plan : quick.applyRetention(plan);
       return "retention deleted " + retained.delete().size() + ", kept " + retained.keep().size();
     } catch (ActivityFailure failure) {
-      if (failure.getCause() instanceof ApplicationFailure refused) {
-        release.record(request.initiator(), "retention-refused", refused.getOriginalMessage());
-        return "retention refused: " + refused.getOriginalMessage();
+      if (failure.getCause() instanceof ApplicationFailure cause) {
+        String why = cause.getOriginalMessage();
+        if (!FailureType.REFUSED.name().equals(cause.getType())
+            && Workflow.getVersion(RETENTION_FAILED, Workflow.DEFAULT_VERSION, 1) >= 1) {
+          release.record(OperatorGate.SYSTEM, "retention-failed", why);
+          return "retention FAILED (" + cause.getType() + "): " + why;
+        }
+        release.record(request.initiator(), "retention-refused", why);
+        return "retention refused: " + why;
+      }
+      if (Workflow.getVersion(RETENTION_FAILED, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        // a timeout: the retention activity never answered
+        String why = FailureType.rootMessage(failure);
+        release.record(OperatorGate.SYSTEM, "retention-failed", why);
+        return "retention FAILED: " + why;
       }
       throw failure;
     }

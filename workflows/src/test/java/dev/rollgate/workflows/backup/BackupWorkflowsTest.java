@@ -138,8 +138,40 @@ class BackupWorkflowsTest {
     assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
     assertThat(result.summary())
         .endsWith("retention refused: would delete the newest verified backup");
+    assertThat(audit.actions())
+        .contains("alice:retention-refused")
+        .noneMatch(a -> a.endsWith("retention-failed"));
     assertThat(store.discards).isEmpty();
     assertThat(store.backups.get(BACKUP_ID).status()).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void aRetentionThatFailsIsAFailureOfRetentionNotARefusal(TestWorkflowEnvironment env, Worker w) {
+    startWorker(env, w);
+    long now = env.currentTimeMillis();
+    store.completed("backup/orders/old1", DB, now - Duration.ofDays(3).toMillis(), null);
+    store.retentionFailure = "deleting backups/orders/old1: Unable to execute HTTP request";
+
+    WorkflowStub stub =
+        backup(BackupRequest.of(DB, "alice").withRetention(new RetentionPolicy(1, null, 1)));
+    BackupResult result = stub.getResult(BackupResult.class);
+
+    // the backup was taken: COMPLETED, but the summary, the status and the audit say retention
+    // failed (with its type), never that a policy refused it
+    assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(result.summary())
+        .endsWith(
+            "retention FAILED (UNAVAILABLE): deleting backups/orders/old1: Unable to execute"
+                + " HTTP request")
+        .doesNotContain("refused");
+    assertThat(result.retention()).isNull();
+    assertThat(status(stub).outcome()).contains("retention FAILED");
+    assertThat(audit.actions())
+        .contains("rollgate:retention-failed", "rollgate:backup-completed")
+        .noneMatch(a -> a.endsWith("retention-refused"));
+    assertThat(store.backups.get(BACKUP_ID).status()).isEqualTo("COMPLETED");
+    assertThat(store.backups.get("backup/orders/old1").status()).isEqualTo("COMPLETED");
+    assertThat(store.discards).isEmpty();
   }
 
   @Test

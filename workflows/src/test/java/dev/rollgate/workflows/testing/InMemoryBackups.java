@@ -59,6 +59,12 @@ public final class InMemoryBackups implements BackupActivities, RestoreActivitie
   /** Set to make retention planning refuse with this message. */
   public volatile String retentionRefusal;
 
+  /**
+   * Set to make applying retention fail as S3 being down would (retryable UNAVAILABLE, every
+   * attempt), with this message.
+   */
+  public volatile String retentionFailure;
+
   /** While true, a dump heartbeats progress until it is cancelled. */
   public final AtomicBoolean blockDump = new AtomicBoolean();
 
@@ -219,6 +225,9 @@ public final class InMemoryBackups implements BackupActivities, RestoreActivitie
 
   @Override
   public RetentionPlan applyRetention(RetentionPlan plan) {
+    if (retentionFailure != null) {
+      throw FailureType.UNAVAILABLE.transientFailure(retentionFailure, null);
+    }
     for (RetentionPlan.Entry e : plan.delete()) {
       deleted.add(e.backup().backupId());
       backups.put(e.backup().backupId(), with(e.backup(), "DELETED"));
