@@ -2,7 +2,6 @@ package dev.rollgate.activities.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.rollgate.activities.RequiredTools;
 import dev.rollgate.activities.TestInfra;
@@ -439,9 +438,12 @@ class BackupEngineTest {
 
   @Test
   void anOlderPgDumpIsRefusedWithBothVersions() {
-    Path debian = Path.of("/usr/lib/postgresql/15/bin/pg_dump");
-    assumeTrue(
-        Files.isExecutable(debian), "skipped: Debian's PostgreSQL 15 pg_dump is not installed");
+    String dir = System.getenv("ROLLGATE_PG15_BIN");
+    Path debian =
+        RequiredTools.require(
+            Path.of(dir == null || dir.isBlank() ? "/usr/lib/postgresql/15/bin" : dir, "pg_dump"),
+            "PostgreSQL 15 client tools (Debian postgresql-client-15): run bin/bootstrap, which"
+                + " installs them, or set ROLLGATE_PG15_BIN");
     BackupActivitiesImpl old = engine(s3, BUCKET, StreamingBackup.MIN_PART_SIZE, debian);
     assertThatThrownBy(() -> old.preflight("shop"))
         .isInstanceOfSatisfying(
