@@ -549,29 +549,8 @@ class BackupEngineTest {
 
   @Test
   void aHangingPgRestoreIsKilledWithItsChildrenAtItsTimeoutAndReported() throws Exception {
-    byte[] object = "not a dump, pg_restore hangs anyway".getBytes();
     String id = "backup/shop/hang-restore";
-    String key = StreamingBackup.objectKey("shop", id);
-    s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(object));
-    long now = System.currentTimeMillis();
-    store.running(
-        new BackupInfo(
-            id,
-            "shop",
-            "RUNNING",
-            BUCKET,
-            key,
-            0,
-            null,
-            "18.6",
-            "18.6",
-            "custom+zstd",
-            now,
-            0,
-            Map.of(),
-            null,
-            null));
-    store.completed(id, object.length, sha256(object), now + 1, Map.of());
+    stored(id, "not a dump, pg_restore hangs anyway", System.currentTimeMillis(), Map.of());
     Path pid = state.resolve("pg_restore-" + UUID.randomUUID() + ".pid");
     Path tool = hangingTool("pg_restore", pid, true);
     RestoreActivitiesImpl impl =
@@ -599,10 +578,11 @@ class BackupEngineTest {
 
   private static final long DAY = Duration.ofDays(1).toMillis();
 
-  /** A completed backup row (and a tiny object) of database {@code retained} from the past. */
-  static BackupInfo past(String id, long startedAt, Long verifiedAt) {
+  /** A completed backup row of {@code shop} whose object holds {@code content}. */
+  static BackupInfo stored(String id, String content, long startedAt, Map<String, Long> rows) {
+    byte[] object = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     String key = StreamingBackup.objectKey("shop", id);
-    s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(id));
+    s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(object));
     store.running(
         new BackupInfo(
             id,
@@ -620,7 +600,14 @@ class BackupEngineTest {
             Map.of(),
             null,
             null));
-    store.completed(id, 10, "00", startedAt + 1000, Map.of("public.orders", 1L));
+    String sha = HexFormat.of().formatHex(StreamingBackup.sha256().digest(object));
+    store.completed(id, object.length, sha, startedAt + 1000, rows);
+    return store.find(id).orElseThrow();
+  }
+
+  /** A completed backup row (and a tiny object) of database {@code retained} from the past. */
+  static BackupInfo past(String id, long startedAt, Long verifiedAt) {
+    stored(id, id, startedAt, Map.of("public.orders", 1L));
     if (verifiedAt != null) {
       store.drill(new DrillRecord("drill/" + id, id, "shop", true, 1, List.of(), verifiedAt));
     }

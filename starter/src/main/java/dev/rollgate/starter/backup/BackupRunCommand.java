@@ -67,6 +67,7 @@ class BackupRunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     BackupRequest request = request();
+    Starts.requireDatabase(connection, request.database());
     String id = BackupIds.manual(BackupWorkflow.KIND, request.database(), Instant.now());
     Console console = Console.of(spec, connection);
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {

@@ -39,6 +39,7 @@ class DrillCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DrillRequest request = new DrillRequest(database.name(), actor.by(), null);
+    Starts.requireCompletedBackup(connection, request.database(), null);
     String id = BackupIds.manual(DrillWorkflow.KIND, request.database(), Instant.now());
     Console console = Console.of(spec, connection);
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {

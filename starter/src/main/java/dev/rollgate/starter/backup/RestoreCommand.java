@@ -79,6 +79,7 @@ class RestoreCommand implements Callable<Integer> {
     if (problem != null) {
       throw CliException.usage(problem);
     }
+    Starts.requireCompletedBackup(connection, db, backup);
     String id = BackupIds.restore(db, target);
     Console console = Console.of(spec, connection);
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {
