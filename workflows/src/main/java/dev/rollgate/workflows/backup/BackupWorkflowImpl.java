@@ -4,6 +4,7 @@ import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.gate.OperatorGate;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
+import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
@@ -26,6 +27,17 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
    * reported and audited as {@code retention-failed}; older runs called it refused.
    */
   static final String RETENTION_FAILED = "backup-retention-failed";
+
+  /**
+   * {@code Workflow.getVersion} change id shared by backups, restores and drills: a pause holds the
+   * kind between its steps (older runs accepted it and went on).
+   */
+  public static final String PAUSE_BETWEEN_STEPS = "backup-kinds-pause-between-steps";
+
+  /** Whether this run honours pause between its steps (set at its start). */
+  private boolean pauseHonoured;
+
+  private boolean applyingRetention;
 
   private final BackupRequest request;
   private final String backupId;
@@ -97,6 +109,9 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
   }
 
   private String steps() {
+    pauseHonoured =
+        Workflow.getVersion(PAUSE_BETWEEN_STEPS, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
     release.publish();
     release.record(
         request.initiator(),
@@ -107,6 +122,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     release.enter(Phase.RUNNING, stage);
     Preflight preflight = quick.preflight(request.database());
     release.checkAborted();
+    betweenSteps();
 
     stage = "dumping";
     release.enter(
@@ -140,6 +156,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     String summary = BackupWords.summary(backup);
 
     if (request.retention() != null) {
+      betweenSteps();
       stage = "retention";
       release.enter(Phase.RUNNING, "retention");
       summary += "; " + retention();
@@ -158,6 +175,10 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     try {
       RetentionPlan plan = quick.planRetention(request.database(), request.retention());
       release.checkAborted();
+      if (betweenSteps()) {
+        release.enter(Phase.RUNNING, "retention");
+      }
+      applyingRetention = true;
       retained = plan.delete().isEmpty() ? plan : quick.applyRetention(plan);
       return "retention deleted " + retained.delete().size() + ", kept " + retained.keep().size();
     } catch (ActivityFailure failure) {
@@ -179,6 +200,39 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
       }
       throw failure;
     }
+  }
+
+  /**
+   * Waits here while paused (PAUSED); an abort ends the backup. The next step enters its own phase.
+   *
+   * @return whether it waited
+   */
+  private boolean betweenSteps() {
+    if (pauseHonoured && release.isPaused()) {
+      release.awaitRunning();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A pause holds the backup before its next step: a running dump (or retention's plan) finishes,
+   * nothing after it starts until resume. Refused when nothing is left to hold: the dump is the
+   * last step, or retention is deleting.
+   */
+  @Override
+  public String refuse(String verb) {
+    if (!pauseHonoured || !ReleaseControls.PAUSE.equals(verb)) {
+      return null;
+    }
+    if (stage.equals("dumping") && request.retention() == null) {
+      return "a running dump cannot be paused and no step follows it: wait for it, or abort it"
+          + " (the partial backup is discarded)";
+    }
+    if (applyingRetention) {
+      return "retention is deleting old backups, the last step: it cannot be paused";
+    }
+    return null;
   }
 
   /** Discards the partial backup once the dump has stopped (cancelled, failed or done). */
@@ -223,10 +277,13 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
 
   @Override
   public String next() {
-    return switch (stage) {
-      case "preflight" -> "dump";
-      case "dumping" -> request.retention() == null ? null : "retention";
-      default -> null;
-    };
+    String next =
+        switch (stage) {
+          case "preflight" -> "dump";
+          case "dumping" -> request.retention() == null ? null : "retention";
+          case "retention" -> applyingRetention ? null : "delete what retention plans";
+          default -> null;
+        };
+    return next != null && release.isPaused() ? next + " (held until resume)" : next;
   }
 }

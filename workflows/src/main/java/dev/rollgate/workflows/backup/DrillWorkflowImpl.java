@@ -3,6 +3,7 @@ package dev.rollgate.workflows.backup;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
+import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
@@ -34,6 +35,7 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
   private final String scratch;
   private DrillRecord drill;
   private String stage = "resolving";
+  private boolean pauseHonoured;
 
   @WorkflowInit
   public DrillWorkflowImpl(DrillRequest request) {
@@ -90,10 +92,14 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
   }
 
   private String steps() {
+    pauseHonoured =
+        Workflow.getVersion(BackupWorkflowImpl.PAUSE_BETWEEN_STEPS, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
     release.publish();
     release.enter(Phase.RUNNING, "resolving the newest backup");
     BackupInfo backup = quick.resolve(request.database(), null);
     release.checkAborted();
+    betweenSteps();
     stage = "restoring";
     release.enter(Phase.RUNNING, "restoring " + backup.backupId() + " into " + scratch);
     Undo scratchDb = new Undo("scratch", scratch, null);
@@ -111,6 +117,9 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
       throw failure;
     }
     release.checkAborted();
+    if (betweenSteps()) {
+      release.enter(Phase.RUNNING, "comparing row counts");
+    }
     stage = "comparing";
     List<String> mismatches = compare(backup.rowCounts(), restored.rowCounts());
     record(backup, mismatches.isEmpty(), restored.durationMillis(), mismatches);
@@ -124,6 +133,7 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
               + (mismatches.size() == 1 ? " differs: " : " differ: ")
               + String.join("; ", mismatches));
     }
+    betweenSteps();
     stage = "dropping";
     release.enter(Phase.RUNNING, "dropping " + scratch);
     cleanup.drop(request.database(), scratch);
@@ -174,6 +184,31 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
     return out;
   }
 
+  /**
+   * Waits here while paused (PAUSED); an abort ends the drill (its scratch database is dropped).
+   *
+   * @return whether it waited
+   */
+  private boolean betweenSteps() {
+    if (pauseHonoured && release.isPaused()) {
+      release.awaitRunning();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A pause holds the drill between its steps (a running restore finishes first); refused while it
+   * drops its scratch database, the last step.
+   */
+  @Override
+  public String refuse(String verb) {
+    if (pauseHonoured && ReleaseControls.PAUSE.equals(verb) && stage.equals("dropping")) {
+      return "the drill is dropping its scratch database, the last step: it cannot be paused";
+    }
+    return null;
+  }
+
   @Override
   public Promise<String> undo(Undo change, StopCause cause, String reason) {
     return Async.procedure(cleanup::drop, request.database(), change.subject())
@@ -207,11 +242,13 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
 
   @Override
   public String next() {
-    return switch (stage) {
-      case "resolving" -> "restore";
-      case "restoring" -> "compare row counts";
-      case "comparing" -> "drop " + scratch;
-      default -> null;
-    };
+    String next =
+        switch (stage) {
+          case "resolving" -> "restore";
+          case "restoring" -> "compare row counts";
+          case "comparing" -> "drop " + scratch;
+          default -> null;
+        };
+    return next != null && release.isPaused() ? next + " (held until resume)" : next;
   }
 }

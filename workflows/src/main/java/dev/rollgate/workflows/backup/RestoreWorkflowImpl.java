@@ -3,6 +3,7 @@ package dev.rollgate.workflows.backup;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
+import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
@@ -23,6 +24,7 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
   private final RestoreActivities restorer;
   private RestoreResult result;
   private String stage = "resolving";
+  private boolean pauseHonoured;
 
   @WorkflowInit
   public RestoreWorkflowImpl(RestoreRequest request) {
@@ -63,6 +65,9 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
   }
 
   private String steps() {
+    pauseHonoured =
+        Workflow.getVersion(BackupWorkflowImpl.PAUSE_BETWEEN_STEPS, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
     release.publish();
     release.enter(Phase.RUNNING, "resolving the backup");
     BackupInfo backup = quick.resolve(request.database(), request.backupId());
@@ -82,6 +87,10 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
           request.approvalsOrDefault());
     }
     release.checkAborted();
+    if (pauseHonoured) {
+      // paused: nothing is created or dropped until resume (an abort restores nothing)
+      release.awaitRunning();
+    }
     stage = "restoring";
     release.enter(Phase.RUNNING, "restoring " + backup.backupId() + " into " + target);
     // no undo: a restore either completes or leaves the target for a retry to start afresh
@@ -107,6 +116,26 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
         + " rows, sha256 "
         + BackupWords.sha(result.sha256())
         + " verified";
+  }
+
+  /**
+   * A pause holds the restore before it creates or drops anything. Once pg_restore runs neither a
+   * pause nor an abort can be honoured (the restore has no undo and runs to its end: an accepted
+   * abort would end COMPLETED), so both are refused.
+   */
+  @Override
+  public String refuse(String verb) {
+    if (!pauseHonoured || !stage.equals("restoring")) {
+      return null;
+    }
+    return switch (verb) {
+      case ReleaseControls.PAUSE ->
+          "the restore is running (pg_restore) and cannot be paused: wait for it to finish";
+      case ReleaseControls.ABORT ->
+          "the restore is running (pg_restore) and cannot be stopped midway: wait for it to"
+              + " finish, then drop the target database if it is not wanted";
+      default -> null;
+    };
   }
 
   @Override
@@ -136,7 +165,10 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
   @Override
   public String next() {
     return switch (stage) {
-      case "resolving", "approval" -> "restore into " + request.targetDatabase();
+      case "resolving", "approval" ->
+          "restore into "
+              + request.targetDatabase()
+              + (release.isPaused() ? " (held until resume)" : "");
       default -> null;
     };
   }

@@ -244,6 +244,34 @@ class BackupWorkflowsTest {
   }
 
   @Test
+  void aPauseDuringTheDumpLetsItFinishAndHoldsRetentionUntilResume(
+      TestWorkflowEnvironment env, Worker w) throws Exception {
+    startWorker(env, w);
+    store.completed("backup/orders/old1", DB, env.currentTimeMillis() - 1000, null);
+    store.blockDump.set(true);
+    WorkflowStub stub =
+        backup(BackupRequest.of(DB, "alice").withRetention(new RetentionPolicy(1, null, 1)));
+    assertThat(store.dumpStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    BackupWorkflow wf = client.newWorkflowStub(BackupWorkflow.class, BACKUP_ID);
+
+    wf.pause(new OperatorCommand("bob", "S3 maintenance"));
+    store.blockDump.set(false);
+    env.sleep(Duration.ofHours(2));
+
+    assertThat(store.backups.get(BACKUP_ID).status()).isEqualTo("COMPLETED");
+    assertThat(store.plans).isEmpty();
+    assertThat(wf.release().phase()).isEqualTo(Phase.PAUSED);
+    assertThat(wf.release().next()).isEqualTo("retention (held until resume)");
+
+    wf.resume(new OperatorCommand("bob", "done"));
+    BackupResult result = stub.getResult(BackupResult.class);
+    assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(result.summary()).endsWith("retention deleted 1, kept 1");
+    assertThat(audit.actions()).containsSubsequence("bob:pause", "bob:resume");
+    record(BACKUP_ID, "backup-paused-before-retention.json");
+  }
+
+  @Test
   void cancellationDuringTheDumpDiscards(TestWorkflowEnvironment env, Worker w) throws Exception {
     startWorker(env, w);
     store.blockDump.set(true);
