@@ -17,9 +17,15 @@ import dev.rollgate.workflows.backup.RetentionPolicy;
 import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.ApprovalPolicy;
 import dev.rollgate.workflows.gate.OperatorCommand;
+import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
+import dev.rollgate.workflows.rollout.FlagRolloutWorkflowImpl;
+import dev.rollgate.workflows.rollout.RolloutPlan;
+import dev.rollgate.workflows.rollout.StartRolloutRequest;
 import dev.rollgate.workflows.testing.InMemoryBackups;
+import dev.rollgate.workflows.testing.InMemoryFlags;
 import dev.rollgate.workflows.testing.KitTestEnvironment;
 import dev.rollgate.workflows.testing.RecordingAudit;
+import dev.rollgate.workflows.testing.ScriptedGuardrails;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -29,6 +35,7 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -39,8 +46,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every operator verb in every phase the backup kinds can be held in (backup, restore, drill, with
  * in-memory activities held at their step): whether it is accepted or refused (and why), the audit
- * row, the phase after, that nothing runs while paused, and how the release ends. Rollouts and
- * deployments have their verbs covered in their own workflow tests, not (yet) in this matrix.
+ * row, the phase after, that nothing runs while paused, and how the release ends; plus a rollout
+ * holding between steps. Deployments (canary, blue-green) are not in this matrix yet.
  */
 class OperatorVerbMatrixTest {
   private static final String DB = "orders";
@@ -48,10 +55,15 @@ class OperatorVerbMatrixTest {
   @RegisterExtension
   static final TestWorkflowExtension temporal =
       KitTestEnvironment.extension(
-          BackupWorkflowImpl.class, RestoreWorkflowImpl.class, DrillWorkflowImpl.class);
+          FlagRolloutWorkflowImpl.class,
+          BackupWorkflowImpl.class,
+          RestoreWorkflowImpl.class,
+          DrillWorkflowImpl.class);
 
   /** Where a kind is held when the verb arrives. */
   enum Held {
+    /** A flag rollout holding at 10 % for an hour before 100 %. */
+    ROLLOUT_HOLDING,
     /** A backup whose dump runs, retention after it. */
     BACKUP_DUMPING_RETENTION_NEXT,
     /** A backup whose dump runs and is its last step. */
@@ -78,6 +90,11 @@ class OperatorVerbMatrixTest {
     String notPaused = "not paused";
     String noApproval = "no approval is pending";
     return Stream.of(
+        // rollout: a hold freezes on pause; an abort turns the flag off
+        new Case(Held.ROLLOUT_HOLDING, "pause", null, Phase.PAUSED, Phase.COMPLETED),
+        new Case(Held.ROLLOUT_HOLDING, "resume", notPaused, Phase.HOLDING, Phase.COMPLETED),
+        new Case(Held.ROLLOUT_HOLDING, "approve", noApproval, Phase.HOLDING, Phase.COMPLETED),
+        new Case(Held.ROLLOUT_HOLDING, "abort", null, null, Phase.ABORTED),
         // backup: a running dump finishes; a pause holds what follows, or is refused
         new Case(Held.BACKUP_DUMPING_RETENTION_NEXT, "pause", null, Phase.PAUSED, Phase.COMPLETED),
         new Case(
@@ -131,7 +148,10 @@ class OperatorVerbMatrixTest {
         new Case(Held.DRILL_RESTORING, "abort", null, null, Phase.ABORTED));
   }
 
+  private static final String FLAG = "new_checkout";
+
   private InMemoryBackups store;
+  private InMemoryFlags flags;
   private final RecordingAudit audit = new RecordingAudit();
   private WorkflowClient client;
   private String queue;
@@ -140,7 +160,8 @@ class OperatorVerbMatrixTest {
   @MethodSource("cases")
   void verbInPhase(Case c, TestWorkflowEnvironment env, Worker worker) throws Exception {
     store = new InMemoryBackups(env::currentTimeMillis, DB);
-    worker.registerActivitiesImplementations(store, audit);
+    flags = new InMemoryFlags(env::currentTimeMillis, FLAG);
+    worker.registerActivitiesImplementations(store, flags, new ScriptedGuardrails(), audit);
     env.start();
     client = env.getWorkflowClient();
     queue = worker.getTaskQueue();
@@ -221,6 +242,15 @@ class OperatorVerbMatrixTest {
         assertThat(store.drops).hasSize(1);
         assertThat(store.drills).hasSize(c.ending() == Phase.ABORTED ? 0 : 1);
       }
+      case ROLLOUT_HOLDING -> {
+        InMemoryFlags.Applied last = flags.applied.getLast();
+        if (c.ending() == Phase.ABORTED) {
+          assertThat(last.kill()).isTrue();
+        } else {
+          assertThat(last.percent()).isEqualTo(100.0);
+          assertThat(flags.applied).hasSize(2);
+        }
+      }
     }
   }
 
@@ -235,6 +265,18 @@ class OperatorVerbMatrixTest {
   /** Starts the kind and returns once it is held where the case wants it. */
   private String startHeld(Held held, TestWorkflowEnvironment env) throws Exception {
     switch (held) {
+      case ROLLOUT_HOLDING -> {
+        String id = FlagRolloutWorkflow.workflowId(FLAG);
+        start(
+            FlagRolloutWorkflow.TYPE,
+            id,
+            StartRolloutRequest.of(
+                FLAG, "alice", RolloutPlan.explicit(List.of(10.0, 100.0), Duration.ofHours(1))));
+        env.sleep(Duration.ofMinutes(1));
+        assertThat(status(client.newUntypedWorkflowStub(id)).phase()).isEqualTo(Phase.HOLDING);
+        assertThat(flags.applied).hasSize(1);
+        return id;
+      }
       case BACKUP_DUMPING_RETENTION_NEXT, BACKUP_DUMPING_LAST_STEP -> {
         store.blockDump.set(true);
         String id = "backup/orders/20261203T120000Z";
@@ -300,8 +342,11 @@ class OperatorVerbMatrixTest {
     env.sleep(Duration.ofHours(1));
     ReleaseStatus s = status(stub);
     assertThat(s.phase()).isEqualTo(Phase.PAUSED);
-    assertThat(s.next()).endsWith("(held until resume)");
+    if (held != Held.ROLLOUT_HOLDING) {
+      assertThat(s.next()).endsWith("(held until resume)");
+    }
     switch (held) {
+      case ROLLOUT_HOLDING -> assertThat(flags.applied).hasSize(1);
       case BACKUP_DUMPING_RETENTION_NEXT -> {
         assertThat(store.backups.get(stub.getExecution().getWorkflowId()).status())
             .isEqualTo("COMPLETED");
