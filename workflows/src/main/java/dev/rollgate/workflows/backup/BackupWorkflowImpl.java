@@ -28,14 +28,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
    */
   static final String RETENTION_FAILED = "backup-retention-failed";
 
-  /**
-   * {@code Workflow.getVersion} change id shared by backups, restores and drills: a pause holds the
-   * kind between its steps (older runs accepted it and went on).
-   */
-  public static final String PAUSE_BETWEEN_STEPS = "backup-kinds-pause-between-steps";
-
-  /** Whether this run honours pause between its steps (set at its start). */
-  private boolean pauseHonoured;
+  private final PauseBetweenSteps pause;
 
   private boolean applyingRetention;
 
@@ -53,6 +46,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
   @WorkflowInit
   public BackupWorkflowImpl(BackupRequest request) {
     super(new Release(KIND, request.database(), request.initiator(), null));
+    this.pause = new PauseBetweenSteps(release);
     this.request = request;
     this.backupId = Workflow.getInfo().getWorkflowId();
     RetryOptions retry =
@@ -109,9 +103,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
   }
 
   private String steps() {
-    pauseHonoured =
-        Workflow.getVersion(PAUSE_BETWEEN_STEPS, Workflow.DEFAULT_VERSION, 1)
-            != Workflow.DEFAULT_VERSION;
+    pause.decide();
     release.publish();
     release.record(
         request.initiator(),
@@ -122,7 +114,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     release.enter(Phase.RUNNING, stage);
     Preflight preflight = quick.preflight(request.database());
     release.checkAborted();
-    betweenSteps();
+    pause.hold();
 
     stage = "dumping";
     release.enter(
@@ -156,7 +148,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     String summary = BackupWords.summary(backup);
 
     if (request.retention() != null) {
-      betweenSteps();
+      pause.hold();
       stage = "retention";
       release.enter(Phase.RUNNING, "retention");
       summary += "; " + retention();
@@ -175,7 +167,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     try {
       RetentionPlan plan = quick.planRetention(request.database(), request.retention());
       release.checkAborted();
-      if (betweenSteps()) {
+      if (pause.hold()) {
         release.enter(Phase.RUNNING, "retention");
       }
       applyingRetention = true;
@@ -203,26 +195,13 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
   }
 
   /**
-   * Waits here while paused (PAUSED); an abort ends the backup. The next step enters its own phase.
-   *
-   * @return whether it waited
-   */
-  private boolean betweenSteps() {
-    if (pauseHonoured && release.isPaused()) {
-      release.awaitRunning();
-      return true;
-    }
-    return false;
-  }
-
-  /**
    * A pause holds the backup before its next step: a running dump (or retention's plan) finishes,
    * nothing after it starts until resume. Refused when nothing is left to hold: the dump is the
    * last step, or retention is deleting.
    */
   @Override
   public String refuse(String verb) {
-    if (!pauseHonoured || !ReleaseControls.PAUSE.equals(verb)) {
+    if (!pause.honoured() || !ReleaseControls.PAUSE.equals(verb)) {
       return null;
     }
     if (stage.equals("dumping") && request.retention() == null) {

@@ -35,11 +35,12 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
   private final String scratch;
   private DrillRecord drill;
   private String stage = "resolving";
-  private boolean pauseHonoured;
+  private final PauseBetweenSteps pause;
 
   @WorkflowInit
   public DrillWorkflowImpl(DrillRequest request) {
     super(new Release(KIND, request.database(), request.initiator(), null));
+    this.pause = new PauseBetweenSteps(release);
     this.request = request;
     this.scratch = scratchName(request.database(), Workflow.getInfo().getFirstExecutionRunId());
     RetryOptions retry =
@@ -92,14 +93,12 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
   }
 
   private String steps() {
-    pauseHonoured =
-        Workflow.getVersion(BackupWorkflowImpl.PAUSE_BETWEEN_STEPS, Workflow.DEFAULT_VERSION, 1)
-            != Workflow.DEFAULT_VERSION;
+    pause.decide();
     release.publish();
     release.enter(Phase.RUNNING, "resolving the newest backup");
     BackupInfo backup = quick.resolve(request.database(), null);
     release.checkAborted();
-    betweenSteps();
+    pause.hold();
     stage = "restoring";
     release.enter(Phase.RUNNING, "restoring " + backup.backupId() + " into " + scratch);
     Undo scratchDb = new Undo("scratch", scratch, null);
@@ -117,7 +116,7 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
       throw failure;
     }
     release.checkAborted();
-    if (betweenSteps()) {
+    if (pause.hold()) {
       release.enter(Phase.RUNNING, "comparing row counts");
     }
     stage = "comparing";
@@ -133,7 +132,7 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
               + (mismatches.size() == 1 ? " differs: " : " differ: ")
               + String.join("; ", mismatches));
     }
-    betweenSteps();
+    pause.hold();
     stage = "dropping";
     release.enter(Phase.RUNNING, "dropping " + scratch);
     cleanup.drop(request.database(), scratch);
@@ -185,25 +184,12 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
   }
 
   /**
-   * Waits here while paused (PAUSED); an abort ends the drill (its scratch database is dropped).
-   *
-   * @return whether it waited
-   */
-  private boolean betweenSteps() {
-    if (pauseHonoured && release.isPaused()) {
-      release.awaitRunning();
-      return true;
-    }
-    return false;
-  }
-
-  /**
    * A pause holds the drill between its steps (a running restore finishes first); refused while it
    * drops its scratch database, the last step.
    */
   @Override
   public String refuse(String verb) {
-    if (pauseHonoured && ReleaseControls.PAUSE.equals(verb) && stage.equals("dropping")) {
+    if (pause.honoured() && ReleaseControls.PAUSE.equals(verb) && stage.equals("dropping")) {
       return "the drill is dropping its scratch database, the last step: it cannot be paused";
     }
     return null;

@@ -24,11 +24,12 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
   private final RestoreActivities restorer;
   private RestoreResult result;
   private String stage = "resolving";
-  private boolean pauseHonoured;
+  private final PauseBetweenSteps pause;
 
   @WorkflowInit
   public RestoreWorkflowImpl(RestoreRequest request) {
     super(new Release(KIND, request.database(), request.initiator(), null));
+    this.pause = new PauseBetweenSteps(release);
     this.request = request;
     RetryOptions retry =
         RetryOptions.newBuilder()
@@ -65,9 +66,7 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
   }
 
   private String steps() {
-    pauseHonoured =
-        Workflow.getVersion(BackupWorkflowImpl.PAUSE_BETWEEN_STEPS, Workflow.DEFAULT_VERSION, 1)
-            != Workflow.DEFAULT_VERSION;
+    pause.decide();
     release.publish();
     release.enter(Phase.RUNNING, "resolving the backup");
     BackupInfo backup = quick.resolve(request.database(), request.backupId());
@@ -87,10 +86,8 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
           request.approvalsOrDefault());
     }
     release.checkAborted();
-    if (pauseHonoured) {
-      // paused: nothing is created or dropped until resume (an abort restores nothing)
-      release.awaitRunning();
-    }
+    // paused: nothing is created or dropped until resume (an abort restores nothing)
+    pause.hold();
     stage = "restoring";
     release.enter(Phase.RUNNING, "restoring " + backup.backupId() + " into " + target);
     // no undo: a restore either completes or leaves the target for a retry to start afresh
@@ -125,7 +122,7 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
    */
   @Override
   public String refuse(String verb) {
-    if (!pauseHonoured || !stage.equals("restoring")) {
+    if (!pause.honoured() || !stage.equals("restoring")) {
       return null;
     }
     return switch (verb) {
