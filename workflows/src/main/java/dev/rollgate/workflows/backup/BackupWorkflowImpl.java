@@ -245,6 +245,11 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
 
   @Override
   public String position() {
+    return pause.position(where(), next());
+  }
+
+  /** Where the kind is, before a pause adds what it holds. */
+  private String where() {
     return switch (stage) {
       case "preflight" -> "preflight of " + request.database();
       case "dumping" -> "dumping " + request.database() + " (progress: rollgate backup status)";

@@ -214,6 +214,11 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
 
   @Override
   public String position() {
+    return pause.position(where(), next());
+  }
+
+  /** Where the kind is, before a pause adds what it holds. */
+  private String where() {
     return switch (stage) {
       case "resolving" -> "resolving the newest backup of " + request.database();
       case "restoring" -> "restoring into " + scratch;

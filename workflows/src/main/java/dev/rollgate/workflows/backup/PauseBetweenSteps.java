@@ -40,4 +40,12 @@ final class PauseBetweenSteps {
     }
     return false;
   }
+
+  /**
+   * A kind's position while paused names the step held, for the status line and the Web UI details:
+   * {@code "dumping orders; next: retention (held until resume)"}.
+   */
+  String position(String position, String next) {
+    return honoured && release.isPaused() && next != null ? position + "; next: " + next : position;
+  }
 }

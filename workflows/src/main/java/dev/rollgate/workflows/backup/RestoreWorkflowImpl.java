@@ -151,6 +151,11 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
 
   @Override
   public String position() {
+    return pause.position(where(), next());
+  }
+
+  /** Where the kind is, before a pause adds what it holds. */
+  private String where() {
     return switch (stage) {
       case "resolving" -> "resolving the backup of " + request.database();
       case "approval" -> "waiting to replace " + request.targetDatabase();

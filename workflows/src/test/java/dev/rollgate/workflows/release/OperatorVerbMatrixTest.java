@@ -344,6 +344,8 @@ class OperatorVerbMatrixTest {
     assertThat(s.phase()).isEqualTo(Phase.PAUSED);
     if (held != Held.ROLLOUT_HOLDING) {
       assertThat(s.next()).endsWith("(held until resume)");
+      assertThat(s.position()).endsWith("; next: " + s.next());
+      assertThat(s.details()).contains(s.position(), "paused by bob (look first)");
     }
     switch (held) {
       case ROLLOUT_HOLDING -> assertThat(flags.applied).hasSize(1);
