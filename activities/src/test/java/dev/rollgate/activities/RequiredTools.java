@@ -16,11 +16,28 @@ public final class RequiredTools {
   public static Path require(Tools tool) {
     var found = tool.find();
     if (found.isEmpty()) {
-      if (Boolean.parseBoolean(System.getenv("ROLLGATE_TOOLS_REQUIRED"))) {
-        fail(tool.missing());
-      }
-      assumeTrue(false, "skipped: " + tool.missing());
+      missing(tool.missing());
     }
     return found.get();
+  }
+
+  /**
+   * A program at a fixed place (e.g. Debian's PostgreSQL 15 {@code pg_dump}), with the same rule:
+   * missing under {@code ROLLGATE_TOOLS_REQUIRED} fails, else skips.
+   *
+   * @param missing what is missing and how to install it, one line
+   */
+  public static Path require(Path program, String missing) {
+    if (!java.nio.file.Files.isExecutable(program)) {
+      missing(program + " not found: " + missing);
+    }
+    return program;
+  }
+
+  private static void missing(String message) {
+    if (Boolean.parseBoolean(System.getenv("ROLLGATE_TOOLS_REQUIRED"))) {
+      fail(message);
+    }
+    assumeTrue(false, "skipped: " + message);
   }
 }

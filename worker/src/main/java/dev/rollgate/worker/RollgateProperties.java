@@ -1,5 +1,6 @@
 package dev.rollgate.worker;
 
+import dev.rollgate.activities.secrets.Redacted;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +11,8 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * Rollgate's own settings ({@code rollgate.*}); Temporal's live under {@code spring.temporal.*} and
- * PostgreSQL's under {@code spring.datasource.*}. See the README's configuration reference.
+ * PostgreSQL's under {@code spring.datasource.*}. See the README's configuration reference. Records
+ * that carry credentials print them as {@code ***} ({@link Redacted}).
  */
 @ConfigurationProperties("rollgate")
 public record RollgateProperties(
@@ -32,7 +34,18 @@ public record RollgateProperties(
    *
    * @param url e.g. {@code jdbc:postgresql://db:5432/orders}
    */
-  public record Database(String url, String username, String password) {}
+  public record Database(String url, String username, String password) {
+    @Override
+    public String toString() {
+      return "Database[url="
+          + Redacted.url(url)
+          + ", username="
+          + username
+          + ", password="
+          + Redacted.secret(password)
+          + "]";
+    }
+  }
 
   /**
    * How backups stream into S3: memory is about {@code partSize × (partsInFlight + 1)}.
@@ -44,7 +57,12 @@ public record RollgateProperties(
       @DefaultValue("16MB") DataSize partSize, @DefaultValue("2") int partsInFlight) {}
 
   /** Redis holding the flag snapshot and the invalidation channel. */
-  public record Redis(String url) {}
+  public record Redis(String url) {
+    @Override
+    public String toString() {
+      return "Redis[url=" + Redacted.url(url) + "]";
+    }
+  }
 
   /**
    * Object storage for backups.
@@ -58,7 +76,24 @@ public record RollgateProperties(
       String bucket,
       String accessKey,
       String secretKey,
-      @DefaultValue("true") boolean serverSideEncryption) {}
+      @DefaultValue("true") boolean serverSideEncryption) {
+    @Override
+    public String toString() {
+      return "S3[endpoint="
+          + Redacted.url(endpoint)
+          + ", region="
+          + region
+          + ", bucket="
+          + bucket
+          + ", accessKey="
+          + Redacted.secret(accessKey)
+          + ", secretKey="
+          + Redacted.secret(secretKey)
+          + ", serverSideEncryption="
+          + serverSideEncryption
+          + "]";
+    }
+  }
 
   /**
    * The AWS API deployments drive (ALB weighted target groups, ECS services).
@@ -69,10 +104,28 @@ public record RollgateProperties(
    * @param secretKey its secret
    */
   public record Aws(
-      URI endpoint, @DefaultValue("us-east-1") String region, String accessKey, String secretKey) {}
+      URI endpoint, @DefaultValue("us-east-1") String region, String accessKey, String secretKey) {
+    @Override
+    public String toString() {
+      return "Aws[endpoint="
+          + Redacted.url(endpoint)
+          + ", region="
+          + region
+          + ", accessKey="
+          + Redacted.secret(accessKey)
+          + ", secretKey="
+          + Redacted.secret(secretKey)
+          + "]";
+    }
+  }
 
   /** Prometheus answering guardrail queries. */
-  public record Prometheus(URI url) {}
+  public record Prometheus(URI url) {
+    @Override
+    public String toString() {
+      return "Prometheus[url=" + Redacted.url(url) + "]";
+    }
+  }
 
   /**
    * The embedded dev stack, started when no production profile is active.

@@ -6,6 +6,7 @@ import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupActivities;
 import dev.rollgate.workflows.backup.BackupIds;
 import dev.rollgate.workflows.backup.BackupInfo;
+import dev.rollgate.workflows.backup.BackupRequest;
 import dev.rollgate.workflows.backup.DumpJob;
 import dev.rollgate.workflows.backup.Preflight;
 import dev.rollgate.workflows.backup.RetentionPlan;
@@ -174,7 +175,16 @@ public class BackupActivitiesImpl implements BackupActivities {
     Consumer<StreamingBackup.Progress> beat = context::heartbeat;
     StreamingBackup.Result result;
     try {
-      result = engine.run(tool, target, key, compression, encryption, job.kmsKeyId(), beat);
+      result =
+          engine.run(
+              tool,
+              target,
+              key,
+              compression,
+              encryption,
+              job.kmsKeyId(),
+              PgTools.attemptTimeout(context, BackupRequest.DEFAULT_DUMP_TIMEOUT),
+              beat);
     } catch (ActivityCompletionException cancelled) {
       markFailed(job.backupId(), "cancelled");
       throw cancelled;

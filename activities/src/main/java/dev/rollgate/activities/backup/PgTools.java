@@ -2,6 +2,8 @@ package dev.rollgate.activities.backup;
 
 import dev.rollgate.activities.databases.DatabaseRegistry;
 import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.release.Words;
+import io.temporal.activity.ActivityExecutionContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,28 +54,55 @@ final class PgTools {
     }
   }
 
+  /** How long {@code --version} may take before the tool is killed. */
+  static final Duration VERSION_TIMEOUT = Duration.ofSeconds(30);
+
   /** {@code 18.6} from {@code pg_dump (PostgreSQL) 18.6}. */
   static String toolVersion(Path tool) {
+    return toolVersion(tool, VERSION_TIMEOUT);
+  }
+
+  /**
+   * {@code 18.6} from {@code pg_dump (PostgreSQL) 18.6}; a tool that does not answer within {@code
+   * timeout} is killed with its children and refused ({@code INVALID_INPUT}).
+   */
+  static String toolVersion(Path tool, Duration timeout) {
+    List<String> command = List.of(tool.toString(), "--version");
+    Process p;
     try {
-      Process p =
-          new ProcessBuilder(tool.toString(), "--version").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw FailureType.INVALID_INPUT.permanent(tool + " --version failed: " + out);
-      }
-      Matcher m = VERSION.matcher(out.substring(out.indexOf(')') + 1));
-      if (!m.find()) {
-        throw FailureType.INVALID_INPUT.permanent(
-            "cannot read the version of " + tool + ": " + out);
-      }
-      return m.group(2) == null ? m.group(1) : m.group(1) + "." + m.group(2);
+      p = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
       throw FailureType.INVALID_INPUT.permanent("cannot run " + tool + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
+    String out;
+    try (Child child = new Child(p, tool + " --version", timeout)) {
+      p.getOutputStream().close();
+      Drain output = new Drain(p.getInputStream(), "version-output");
+      int exit = child.await(() -> {});
+      out = output.text();
+      if (exit != 0) {
+        throw FailureType.INVALID_INPUT.permanent(tool + " --version failed: " + out);
+      }
+    } catch (Child.TimedOut e) {
+      throw FailureType.INVALID_INPUT.permanent(e.getMessage());
+    } catch (IOException e) {
+      throw FailureType.INVALID_INPUT.permanent("cannot run " + tool + ": " + e.getMessage());
+    }
+    Matcher m = VERSION.matcher(out.substring(out.indexOf(')') + 1));
+    if (!m.find()) {
+      throw FailureType.INVALID_INPUT.permanent("cannot read the version of " + tool + ": " + out);
+    }
+    return m.group(2) == null ? m.group(1) : m.group(1) + "." + m.group(2);
+  }
+
+  /**
+   * A child's timeout in an activity: the attempt's start-to-close timeout (the workflow's {@code
+   * --dump-timeout}, or the restore's), else {@code fallback}. Past it Temporal has given up on the
+   * attempt, so the tool is of no use any more.
+   */
+  static Duration attemptTimeout(ActivityExecutionContext context, Duration fallback) {
+    Duration t = context.getInfo().getStartToCloseTimeout();
+    return t == null || t.isZero() || t.isNegative() ? fallback : t;
   }
 
   static int major(String version) {
@@ -121,6 +151,105 @@ final class PgTools {
     pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
     pb.environment().putAll(target.libpqEnvironment());
     return pb.start();
+  }
+
+  /**
+   * A running client tool with a deadline. A watchdog kills it and its descendants (a shell
+   * wrapper's children keep its pipes open) when the deadline passes, so a reader blocked on its
+   * output gets end-of-file and {@link #await} reports the timeout; {@link #close} kills whatever
+   * is still running. Children are found while the tool is alive (orphans are re-parented).
+   */
+  static final class Child implements AutoCloseable {
+    /** The tool ran past its deadline and was killed; the message says which and after how long. */
+    static final class TimedOut extends Exception {
+      TimedOut(String message) {
+        super(message, null, false, false);
+      }
+    }
+
+    private final Process process;
+    private final String name;
+    private final Duration timeout;
+    private final Thread watchdog;
+    private volatile boolean killed;
+
+    /**
+     * @param name what it is, for the message, e.g. {@code "pg_dump of orders"}
+     */
+    Child(Process process, String name, Duration timeout) {
+      this.process = process;
+      this.name = name;
+      this.timeout = timeout;
+      this.watchdog =
+          Thread.ofVirtual()
+              .name("watchdog " + name)
+              .start(
+                  () -> {
+                    try {
+                      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                        killed = true;
+                        killTree(process);
+                      }
+                    } catch (InterruptedException e) {
+                      // closed before its deadline
+                    }
+                  });
+    }
+
+    /**
+     * Waits for the tool to exit, running {@code tick} every second (a heartbeat).
+     *
+     * @return its exit code
+     * @throws TimedOut when the watchdog killed it at its deadline
+     */
+    int await(Runnable tick) throws TimedOut {
+      try {
+        while (!process.waitFor(1, TimeUnit.SECONDS)) {
+          tick.run();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        killTree(process);
+        throw new IllegalStateException("interrupted waiting for " + name, e);
+      }
+      checkNotKilled();
+      return process.exitValue();
+    }
+
+    /** Throws {@link TimedOut} when the watchdog killed the tool. */
+    void checkNotKilled() throws TimedOut {
+      if (killed) {
+        throw new TimedOut(
+            name
+                + " did not finish within "
+                + Words.duration(timeout)
+                + ": killed it and its child processes");
+      }
+    }
+
+    boolean killed() {
+      return killed;
+    }
+
+    @Override
+    public void close() {
+      watchdog.interrupt();
+      if (process.isAlive()) {
+        killTree(process);
+      }
+    }
+
+    /** Kills the tool and every descendant, forcibly, and waits briefly for them to go. */
+    static void killTree(Process process) {
+      List<ProcessHandle> descendants = process.descendants().toList();
+      process.destroyForcibly();
+      descendants.forEach(ProcessHandle::destroyForcibly);
+      try {
+        process.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Drains a stream on a daemon thread, keeping its first {@link #STDERR_LIMIT} bytes. */

@@ -22,6 +22,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +49,9 @@ public class RestoreActivitiesImpl implements RestoreActivities {
   private static final Logger log = LoggerFactory.getLogger(RestoreActivitiesImpl.class);
   private static final Set<String> SYSTEM_DATABASES = Set.of("postgres", "template0", "template1");
   private static final String RESTORING = "rollgate: restoring ";
+
+  /** pg_restore's timeout when the activity has none (the workflows give it 6 h). */
+  static final Duration RESTORE_TIMEOUT = Duration.ofHours(6);
 
   private final DatabaseRegistry registry;
   private final BackupStore store;
@@ -276,29 +280,26 @@ public class RestoreActivitiesImpl implements RestoreActivities {
                 "--dbname=" + into.libpqUri(),
                 file.toString()),
             into);
-    try {
+    try (PgTools.Child child =
+        new PgTools.Child(
+            p,
+            "pg_restore of " + backup.backupId(),
+            PgTools.attemptTimeout(context, RESTORE_TIMEOUT))) {
       p.getOutputStream().close();
       PgTools.Drain stdout = new PgTools.Drain(p.getInputStream(), "pg_restore-stdout");
       PgTools.Drain stderr = new PgTools.Drain(p.getErrorStream(), "pg_restore-stderr");
       long started = System.nanoTime();
-      while (!p.waitFor(1, TimeUnit.SECONDS)) {
-        context.heartbeat(progress(backup.sizeBytes(), started, System.nanoTime()));
-      }
+      int exit =
+          child.await(
+              () -> context.heartbeat(progress(backup.sizeBytes(), started, System.nanoTime())));
       stdout.text();
-      if (p.exitValue() != 0) {
+      if (exit != 0) {
         throw FailureType.UNAVAILABLE.transientFailure(
-            "pg_restore of "
-                + backup.backupId()
-                + " exited with "
-                + p.exitValue()
-                + ": "
-                + stderr.text(),
+            "pg_restore of " + backup.backupId() + " exited with " + exit + ": " + stderr.text(),
             null);
       }
-    } finally {
-      if (p.isAlive()) {
-        p.destroyForcibly();
-      }
+    } catch (PgTools.Child.TimedOut e) {
+      throw FailureType.UNAVAILABLE.transientFailure(e.getMessage(), null);
     }
   }
 

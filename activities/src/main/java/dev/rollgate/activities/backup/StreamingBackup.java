@@ -9,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -123,7 +124,8 @@ public final class StreamingBackup {
 
   /**
    * Dumps {@code target} into {@code key}. {@code progress} is called about once a second (it may
-   * throw to cancel: the upload is aborted and pg_dump stopped).
+   * throw to cancel: the upload is aborted and pg_dump stopped). A pg_dump still running after
+   * {@code timeout} is killed with its children; the upload is aborted and the failure says so.
    */
   public Result run(
       Path pgDump,
@@ -132,6 +134,7 @@ public final class StreamingBackup {
       String compression,
       String encryption,
       String kmsKeyId,
+      Duration timeout,
       Consumer<Progress> progress)
       throws Exception {
     try (Connection snapshotTx = target.open();
@@ -155,7 +158,7 @@ public final class StreamingBackup {
               "--dbname=" + target.libpqUri());
       Process dump = PgTools.start(command, target);
       String uploadId = null;
-      try {
+      try (PgTools.Child child = new PgTools.Child(dump, "pg_dump of " + target.name(), timeout)) {
         dump.getOutputStream().close();
         PgTools.Drain stderr = new PgTools.Drain(dump.getErrorStream(), "pg_dump-stderr");
         // the exporting transaction counts rows in the same snapshot while pg_dump reads it
@@ -176,7 +179,12 @@ public final class StreamingBackup {
                 });
         uploadId = create.uploadId();
         Streamed streamed = stream(dump.getInputStream(), key, uploadId, pool, progress);
-        int exit = dump.waitFor();
+        int exit;
+        try {
+          exit = child.await(() -> {});
+        } catch (PgTools.Child.TimedOut e) {
+          throw FailureType.UNAVAILABLE.transientFailure(e.getMessage(), null);
+        }
         if (exit != 0) {
           throw FailureType.UNAVAILABLE.transientFailure(
               "pg_dump of " + target.name() + " exited with " + exit + ": " + stderr.text(), null);
@@ -194,7 +202,7 @@ public final class StreamingBackup {
         return new Result(streamed.bytes(), streamed.sha256(), counts, streamed.parts().size());
       } catch (Throwable e) {
         if (dump.isAlive()) {
-          dump.destroyForcibly();
+          PgTools.Child.killTree(dump);
         }
         if (uploadId != null) {
           String id = uploadId;

@@ -1,5 +1,6 @@
 package dev.rollgate.activities.databases;
 
+import dev.rollgate.activities.secrets.Redacted;
 import dev.rollgate.activities.secrets.SecretSource;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupIds;
@@ -21,7 +22,12 @@ import java.util.TreeMap;
  */
 public final class DatabaseRegistry {
   /** A registered database's settings (the password is looked up when connecting). */
-  public record Settings(String url, String username) {}
+  public record Settings(String url, String username) {
+    @Override
+    public String toString() {
+      return "Settings[url=" + Redacted.url(url) + ", username=" + username + "]";
+    }
+  }
 
   /**
    * How to reach one database.
@@ -30,6 +36,20 @@ public final class DatabaseRegistry {
    * @param jdbcUrl e.g. {@code jdbc:postgresql://db:5432/orders}
    */
   public record Target(String name, String jdbcUrl, String username, String password) {
+    /** Never the password: targets end up in logs and failure messages. */
+    @Override
+    public String toString() {
+      return "Target[name="
+          + name
+          + ", jdbcUrl="
+          + Redacted.url(jdbcUrl)
+          + ", username="
+          + username
+          + ", password="
+          + Redacted.secret(password)
+          + "]";
+    }
+
     /** This server's database {@code database} (restores, scratch databases). */
     public Target onDatabase(String database) {
       URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));

@@ -1,5 +1,6 @@
 package dev.rollgate.activities.deploy;
 
+import dev.rollgate.activities.secrets.Redacted;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -22,6 +23,20 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalanci
  * @param secretKey its secret
  */
 public record AwsClients(URI endpoint, String region, String accessKey, String secretKey) {
+
+  /** Never the keys: settings end up in logs. */
+  @Override
+  public String toString() {
+    return "AwsClients[endpoint="
+        + Redacted.url(endpoint)
+        + ", region="
+        + region
+        + ", accessKey="
+        + Redacted.secret(accessKey)
+        + ", secretKey="
+        + Redacted.secret(secretKey)
+        + "]";
+  }
 
   public ElasticLoadBalancingV2Client elasticLoadBalancing() {
     return configure(ElasticLoadBalancingV2Client.builder()).build();

@@ -2,7 +2,6 @@ package dev.rollgate.activities.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.rollgate.activities.RequiredTools;
 import dev.rollgate.activities.TestInfra;
@@ -28,6 +27,7 @@ import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -438,9 +438,12 @@ class BackupEngineTest {
 
   @Test
   void anOlderPgDumpIsRefusedWithBothVersions() {
-    Path debian = Path.of("/usr/lib/postgresql/15/bin/pg_dump");
-    assumeTrue(
-        Files.isExecutable(debian), "skipped: Debian's PostgreSQL 15 pg_dump is not installed");
+    String dir = System.getenv("ROLLGATE_PG15_BIN");
+    Path debian =
+        RequiredTools.require(
+            Path.of(dir == null || dir.isBlank() ? "/usr/lib/postgresql/15/bin" : dir, "pg_dump"),
+            "PostgreSQL 15 client tools (Debian postgresql-client-15): run bin/bootstrap, which"
+                + " installs them, or set ROLLGATE_PG15_BIN");
     BackupActivitiesImpl old = engine(s3, BUCKET, StreamingBackup.MIN_PART_SIZE, debian);
     assertThatThrownBy(() -> old.preflight("shop"))
         .isInstanceOfSatisfying(
@@ -457,12 +460,129 @@ class BackupEngineTest {
     assertThat(store.find("backup/shop/old")).isEmpty();
   }
 
+  /**
+   * A stand-in for a PostgreSQL client tool that hangs: it starts a child of its own (which holds
+   * its output open, as a shell wrapper's children do), writes the child's pid to {@code pidFile}
+   * and sleeps. With {@code answersVersion} it first answers {@code --version} as 18.6.
+   */
+  static Path hangingTool(String name, Path pidFile, boolean answersVersion) throws Exception {
+    Path dir = state.resolve("hanging-" + UUID.randomUUID());
+    Files.createDirectories(dir);
+    Path script = dir.resolve(name);
+    Files.writeString(
+        script,
+        "#!/bin/sh\n"
+            + (answersVersion
+                ? "if [ \"$1\" = --version ]; then echo '"
+                    + name
+                    + " (PostgreSQL) 18.6'; exit 0; fi\n"
+                : "")
+            + "sleep 600 &\n"
+            + "echo $! > '"
+            + pidFile
+            + "'\n"
+            + "sleep 600\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+    return script;
+  }
+
+  /** The hanging tool's child (its pid in {@code pidFile}) is gone. */
+  static void assertKilled(Path pidFile) throws Exception {
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+  }
+
+  static ActivityOptions timeout(Duration startToClose) {
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(startToClose)
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+        .build();
+  }
+
+  @Test
+  void aHangingPgDumpIsKilledWithItsChildrenAtItsTimeoutAndReported() throws Exception {
+    Path pid = state.resolve("pg_dump-" + UUID.randomUUID() + ".pid");
+    Path tool = hangingTool("pg_dump", pid, true);
+    String id = "backup/shop/hanging";
+    String key = StreamingBackup.objectKey("shop", id);
+    TestActivityEnvironment env = env();
+    env.registerActivitiesImplementations(engine(s3, BUCKET, StreamingBackup.MIN_PART_SIZE, tool));
+    BackupActivities stub =
+        env.newActivityStub(BackupActivities.class, timeout(Duration.ofSeconds(3)));
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> stub.dump(job(id)))
+        .satisfies(
+            e ->
+                assertThat(failure(e).getOriginalMessage())
+                    .isEqualTo(
+                        "pg_dump of shop did not finish within 3s: killed it and its child"
+                            + " processes"));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+    assertKilled(pid);
+    assertThat(openUploads(key)).isZero();
+    assertThat(objects(key)).isEmpty();
+    assertThat(store.find(id).orElseThrow().status()).isEqualTo("FAILED");
+  }
+
+  @Test
+  void aHangingVersionCheckIsKilledAndRefused() throws Exception {
+    Path pid = state.resolve("version-" + UUID.randomUUID() + ".pid");
+    Path tool = hangingTool("pg_dump", pid, false);
+    assertThatThrownBy(() -> PgTools.toolVersion(tool, Duration.ofSeconds(1)))
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo("INVALID_INPUT");
+              assertThat(f.getOriginalMessage())
+                  .isEqualTo(
+                      tool
+                          + " --version did not finish within 1s: killed it and its child"
+                          + " processes");
+            });
+    assertKilled(pid);
+  }
+
+  @Test
+  void aHangingPgRestoreIsKilledWithItsChildrenAtItsTimeoutAndReported() throws Exception {
+    String id = "backup/shop/hang-restore";
+    stored(id, "not a dump, pg_restore hangs anyway", System.currentTimeMillis(), Map.of());
+    Path pid = state.resolve("pg_restore-" + UUID.randomUUID() + ".pid");
+    Path tool = hangingTool("pg_restore", pid, true);
+    RestoreActivitiesImpl impl =
+        new RestoreActivitiesImpl(
+            registry, store, s3, () -> tool, state, Clock.systemUTC(), new SimpleMeterRegistry());
+    TestActivityEnvironment env = env();
+    env.registerActivitiesImplementations(impl);
+    RestoreActivities stub =
+        env.newActivityStub(RestoreActivities.class, timeout(Duration.ofSeconds(3)));
+    try {
+      assertThatThrownBy(() -> stub.restore("shop", new RestoreJob(id, "shop_hang", false)))
+          .satisfies(
+              e ->
+                  assertThat(failure(e).getOriginalMessage())
+                      .isEqualTo(
+                          "pg_restore of "
+                              + id
+                              + " did not finish within 3s: killed it and its child processes"));
+      assertKilled(pid);
+      assertThat(Files.list(state.resolve("tmp/restore"))).isEmpty();
+    } finally {
+      impl.drop("shop", "shop_hang");
+    }
+  }
+
   private static final long DAY = Duration.ofDays(1).toMillis();
 
-  /** A completed backup row (and a tiny object) of database {@code retained} from the past. */
-  static BackupInfo past(String id, long startedAt, Long verifiedAt) {
+  /** A completed backup row of {@code shop} whose object holds {@code content}. */
+  static BackupInfo stored(String id, String content, long startedAt, Map<String, Long> rows) {
+    byte[] object = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     String key = StreamingBackup.objectKey("shop", id);
-    s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(id));
+    s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(object));
     store.running(
         new BackupInfo(
             id,
@@ -480,7 +600,14 @@ class BackupEngineTest {
             Map.of(),
             null,
             null));
-    store.completed(id, 10, "00", startedAt + 1000, Map.of("public.orders", 1L));
+    String sha = HexFormat.of().formatHex(StreamingBackup.sha256().digest(object));
+    store.completed(id, object.length, sha, startedAt + 1000, rows);
+    return store.find(id).orElseThrow();
+  }
+
+  /** A completed backup row (and a tiny object) of database {@code retained} from the past. */
+  static BackupInfo past(String id, long startedAt, Long verifiedAt) {
+    stored(id, id, startedAt, Map.of("public.orders", 1L));
     if (verifiedAt != null) {
       store.drill(new DrillRecord("drill/" + id, id, "shop", true, 1, List.of(), verifiedAt));
     }

@@ -27,9 +27,17 @@ class BackupListCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   static List<BackupInfo> fetch(ConnectionOptions connection, String database) {
-    var body =
-        new WorkerApi(connection.workerUrl)
-            .get("/api/backups?database=" + WorkerApi.segment(database));
+    return fetch(connection, database, false);
+  }
+
+  /**
+   * @param beforeStart an unknown database is bad input (exit 2): a start checks it first
+   */
+  static List<BackupInfo> fetch(
+      ConnectionOptions connection, String database, boolean beforeStart) {
+    WorkerApi api = new WorkerApi(connection.workerUrl);
+    String path = "/api/backups?database=" + WorkerApi.segment(database);
+    var body = beforeStart ? api.check(path) : api.get(path);
     return Console.JSON.convertValue(body, new TypeReference<List<BackupInfo>>() {});
   }
 

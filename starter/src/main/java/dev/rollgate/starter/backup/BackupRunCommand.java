@@ -24,6 +24,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Take a backup now: pg_dump streamed through compression into S3 (workflow id"
           + " backup/<database>/<yyyyMMddTHHmmssZ>). Optional retention runs after it succeeds.",
+      "pause: a running dump finishes, retention waits until resume; refused while the dump is the"
+          + " last step (no retention) or retention is deleting. abort stops the dump and discards"
+          + " it.",
       "  rollgate backup run --database orders --wait",
       "  rollgate backup run --database orders --encryption aws:kms --kms-key alias/backups \\",
       "      --keep-last 14 --keep-days 30 --min-keep 3"
@@ -67,6 +70,7 @@ class BackupRunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     BackupRequest request = request();
+    Starts.requireDatabase(connection, request.database());
     String id = BackupIds.manual(BackupWorkflow.KIND, request.database(), Instant.now());
     Console console = Console.of(spec, connection);
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {

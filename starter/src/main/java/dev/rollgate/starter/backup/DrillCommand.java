@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Run a restore drill now: restore the newest completed backup into a scratch database,"
           + " compare row counts per table, record the result, drop the scratch database.",
+      "pause: holds the drill between its steps (a running restore finishes first; the scratch"
+          + " database stays until resume or abort); refused while it drops the scratch database.",
       "Schedule drills with 'rollgate backup schedule create --kind drill'.",
       "  rollgate backup drill --database orders --wait"
     })
@@ -39,6 +41,7 @@ class DrillCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DrillRequest request = new DrillRequest(database.name(), actor.by(), null);
+    Starts.requireCompletedBackup(connection, request.database(), null);
     String id = BackupIds.manual(DrillWorkflow.KIND, request.database(), Instant.now());
     Console console = Console.of(spec, connection);
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {

@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Restore a backup (the newest completed one unless --backup) into a new database (default"
           + " <database>_restored_<yyyyMMddHHmmss>). The object's SHA-256 is verified first.",
+      "pause: holds the restore before it creates or drops any database; refused once pg_restore"
+          + " runs.",
       "Restoring over an existing database needs --replace and an approval from someone else:",
       "  rollgate backup restore --database orders --to orders_copy --wait",
       "  rollgate backup restore --database orders --replace   # then: rollgate approve"
@@ -79,6 +81,7 @@ class RestoreCommand implements Callable<Integer> {
     if (problem != null) {
       throw CliException.usage(problem);
     }
+    Starts.requireCompletedBackup(connection, db, backup);
     String id = BackupIds.restore(db, target);
     Console console = Console.of(spec, connection);
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {

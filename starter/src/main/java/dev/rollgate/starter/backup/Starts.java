@@ -1,11 +1,13 @@
 package dev.rollgate.starter.backup;
 
 import dev.rollgate.starter.cli.CliException;
+import dev.rollgate.starter.cli.ConnectionOptions;
 import dev.rollgate.starter.cli.Console;
 import dev.rollgate.starter.cli.TemporalConnection;
 import dev.rollgate.starter.cli.WorkflowTargets;
 import dev.rollgate.workflows.RollgateSearchAttributes;
 import dev.rollgate.workflows.TaskQueues;
+import dev.rollgate.workflows.backup.BackupInfo;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.ReleaseStatus;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -17,6 +19,7 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.common.SearchAttributes;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 
 /** Starting a backup, restore or drill, and following it with {@code --wait}. */
 final class Starts {
@@ -28,6 +31,34 @@ final class Starts {
   static final Duration LINE_EVERY = Duration.ofSeconds(5);
 
   private Starts() {}
+
+  /**
+   * Before a backup starts: the worker knows the database ({@code GET /api/backups}); an unknown
+   * one is bad input (exit 2) and nothing starts.
+   */
+  static void requireDatabase(ConnectionOptions connection, String database) {
+    BackupListCommand.fetch(connection, database, true);
+  }
+
+  /**
+   * Before a restore or drill starts: the database is known and has the completed backup to restore
+   * ({@code backupId}, or any when null); otherwise bad input (exit 2), nothing started. The
+   * messages are the workflow's own (RestoreActivities#resolve).
+   */
+  static void requireCompletedBackup(
+      ConnectionOptions connection, String database, String backupId) {
+    List<BackupInfo> completed =
+        BackupListCommand.fetch(connection, database, true).stream()
+            .filter(b -> b.status().equals("COMPLETED"))
+            .toList();
+    if (backupId != null && completed.stream().noneMatch(b -> b.backupId().equals(backupId))) {
+      throw CliException.usage(
+          "no completed backup '" + backupId + "' of database '" + database + "'");
+    }
+    if (completed.isEmpty()) {
+      throw CliException.usage("database '" + database + "' has no completed backup");
+    }
+  }
 
   /**
    * Starts {@code type} as {@code workflowId}; a running workflow of that id is one clear refusal.

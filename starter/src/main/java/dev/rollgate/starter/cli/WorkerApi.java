@@ -21,21 +21,31 @@ public final class WorkerApi {
   }
 
   public JsonNode get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+    return send(HttpRequest.newBuilder(uri(path)).GET(), false);
+  }
+
+  /**
+   * A GET that checks input before something starts: a 404 (an unknown database, flag, ...) is then
+   * bad input, exit 2, like a 400.
+   */
+  public JsonNode check(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET(), true);
   }
 
   public JsonNode put(String path, JsonNode body) {
     return send(
         HttpRequest.newBuilder(uri(path))
             .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
+            .PUT(HttpRequest.BodyPublishers.ofString(body.toString())),
+        false);
   }
 
   public JsonNode post(String path, JsonNode body) {
     return send(
         HttpRequest.newBuilder(uri(path))
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString())),
+        false);
   }
 
   /** One path segment or query value, percent-encoded. */
@@ -47,7 +57,7 @@ public final class WorkerApi {
     return URI.create(baseUrl + path);
   }
 
-  private JsonNode send(HttpRequest.Builder request) {
+  private JsonNode send(HttpRequest.Builder request, boolean notFoundIsUsage) {
     HttpResponse<String> response;
     try {
       response =
@@ -69,7 +79,9 @@ public final class WorkerApi {
     if (response.statusCode() >= 400) {
       String error = body.path("error").asText("HTTP " + response.statusCode());
       // 400: the request itself is wrong (bad input, exit 2); anything else was refused or failed
-      throw response.statusCode() == 400 ? CliException.usage(error) : new CliException(error);
+      boolean usage =
+          response.statusCode() == 400 || (notFoundIsUsage && response.statusCode() == 404);
+      throw usage ? CliException.usage(error) : new CliException(error);
     }
     return body;
   }

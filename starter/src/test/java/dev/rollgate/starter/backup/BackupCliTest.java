@@ -17,6 +17,8 @@ import dev.rollgate.workflows.testing.InMemoryBackups;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
@@ -326,12 +328,55 @@ class BackupCliTest {
     assertThat(store.dumps).hasSize(before);
   }
 
+  /** Ids of every workflow the server has, open or closed, that start with {@code prefix}. */
+  private List<String> workflows(String prefix) {
+    var stub = service.blockingStub();
+    List<String> ids = new ArrayList<>();
+    stub.listOpenWorkflowExecutions(
+            ListOpenWorkflowExecutionsRequest.newBuilder().setNamespace("default").build())
+        .getExecutionsList()
+        .forEach(e -> ids.add(e.getExecution().getWorkflowId()));
+    stub.listClosedWorkflowExecutions(
+            ListClosedWorkflowExecutionsRequest.newBuilder().setNamespace("default").build())
+        .getExecutionsList()
+        .forEach(e -> ids.add(e.getExecution().getWorkflowId()));
+    return ids.stream().filter(id -> id.startsWith(prefix)).toList();
+  }
+
   @Test
-  void anUnknownDatabaseFailsTheRunWithItsReason() {
+  void somethingThatDoesNotExistIsBadInputAndStartsNothing() {
     assertOneLineError(
         cli("backup", "run", "--database", "ghost", "--wait"),
-        1,
+        2,
         "database 'ghost' is not registered");
+    assertOneLineError(
+        cli("backup", "restore", "--database", "ghost"), 2, "database 'ghost' is not registered");
+    assertOneLineError(
+        cli("backup", "drill", "--database", "ghost"), 2, "database 'ghost' is not registered");
+    assertThat(workflows("backup/ghost/")).isEmpty();
+    assertThat(workflows("restore/ghost/")).isEmpty();
+    assertThat(workflows("drill/ghost/")).isEmpty();
+
+    // a registered database without a completed backup, then an unknown backup id
+    store.databases.add("vacant");
+    assertOneLineError(
+        cli("backup", "restore", "--database", "vacant", "--to", "vacant_copy"),
+        2,
+        "database 'vacant' has no completed backup");
+    assertOneLineError(
+        cli("backup", "drill", "--database", "vacant", "--wait"),
+        2,
+        "database 'vacant' has no completed backup");
+    store.completed("backup/vacant/b1", "vacant", System.currentTimeMillis() - 1000, null);
+    assertOneLineError(
+        cli("backup", "restore", "--database", "vacant", "--backup", "backup/vacant/nope"),
+        2,
+        "no completed backup 'backup/vacant/nope' of database 'vacant'");
+    assertThat(workflows("restore/vacant/")).isEmpty();
+    assertThat(workflows("drill/vacant/")).isEmpty();
+    assertThat(store.restores).noneMatch(r -> r.startsWith("backup/vacant/"));
+
+    // a listing of an unknown database stays a failed request (exit 1), as before
     assertOneLineError(
         cliNoBy("backup", "list", "--database", "ghost"), 1, "database 'ghost' is not registered");
   }

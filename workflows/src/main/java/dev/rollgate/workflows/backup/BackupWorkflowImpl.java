@@ -1,7 +1,10 @@
 package dev.rollgate.workflows.backup;
 
+import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.gate.OperatorGate;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
+import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
@@ -19,6 +22,16 @@ import java.time.Duration;
 
 /** A backup on the release kit: preflight, streamed dump, retention; the kit does the rest. */
 public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWorkflow {
+  /**
+   * {@code Workflow.getVersion} change id: a retention that failed (not refused by its policy) is
+   * reported and audited as {@code retention-failed}; older runs called it refused.
+   */
+  static final String RETENTION_FAILED = "backup-retention-failed";
+
+  private final PauseBetweenSteps pause;
+
+  private boolean applyingRetention;
+
   private final BackupRequest request;
   private final String backupId;
   private final BackupActivities quick;
@@ -33,6 +46,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
   @WorkflowInit
   public BackupWorkflowImpl(BackupRequest request) {
     super(new Release(KIND, request.database(), request.initiator(), null));
+    this.pause = new PauseBetweenSteps(release);
     this.request = request;
     this.backupId = Workflow.getInfo().getWorkflowId();
     RetryOptions retry =
@@ -89,6 +103,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
   }
 
   private String steps() {
+    pause.decide();
     release.publish();
     release.record(
         request.initiator(),
@@ -99,6 +114,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     release.enter(Phase.RUNNING, stage);
     Preflight preflight = quick.preflight(request.database());
     release.checkAborted();
+    pause.hold();
 
     stage = "dumping";
     release.enter(
@@ -132,6 +148,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     String summary = BackupWords.summary(backup);
 
     if (request.retention() != null) {
+      pause.hold();
       stage = "retention";
       release.enter(Phase.RUNNING, "retention");
       summary += "; " + retention();
@@ -140,20 +157,61 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     return summary;
   }
 
-  /** Plans and applies retention; a refusal is reported, never fails the completed backup. */
+  /**
+   * Plans and applies retention. Neither a refusal by policy nor a failure (S3 or the metadata
+   * store down after the retries) fails the completed backup, but they are told apart: "retention
+   * refused" (audit {@code retention-refused}) versus "retention FAILED" (audit {@code
+   * retention-failed}, which the {@code RollgateBackupRetentionFailed} alert watches).
+   */
   private String retention() {
     try {
       RetentionPlan plan = quick.planRetention(request.database(), request.retention());
       release.checkAborted();
+      if (pause.hold()) {
+        release.enter(Phase.RUNNING, "retention");
+      }
+      applyingRetention = true;
       retained = plan.delete().isEmpty() ? plan : quick.applyRetention(plan);
       return "retention deleted " + retained.delete().size() + ", kept " + retained.keep().size();
     } catch (ActivityFailure failure) {
-      if (failure.getCause() instanceof ApplicationFailure refused) {
-        release.record(request.initiator(), "retention-refused", refused.getOriginalMessage());
-        return "retention refused: " + refused.getOriginalMessage();
+      if (failure.getCause() instanceof ApplicationFailure cause) {
+        String why = cause.getOriginalMessage();
+        if (!FailureType.REFUSED.name().equals(cause.getType())
+            && Workflow.getVersion(RETENTION_FAILED, Workflow.DEFAULT_VERSION, 1) >= 1) {
+          release.record(OperatorGate.SYSTEM, "retention-failed", why);
+          return "retention FAILED (" + cause.getType() + "): " + why;
+        }
+        release.record(request.initiator(), "retention-refused", why);
+        return "retention refused: " + why;
+      }
+      if (Workflow.getVersion(RETENTION_FAILED, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        // a timeout: the retention activity never answered
+        String why = FailureType.rootMessage(failure);
+        release.record(OperatorGate.SYSTEM, "retention-failed", why);
+        return "retention FAILED: " + why;
       }
       throw failure;
     }
+  }
+
+  /**
+   * A pause holds the backup before its next step: a running dump (or retention's plan) finishes,
+   * nothing after it starts until resume. Refused when nothing is left to hold: the dump is the
+   * last step, or retention is deleting.
+   */
+  @Override
+  public String refuse(String verb) {
+    if (!pause.honoured() || !ReleaseControls.PAUSE.equals(verb)) {
+      return null;
+    }
+    if (stage.equals("dumping") && request.retention() == null) {
+      return "a running dump cannot be paused and no step follows it: wait for it, or abort it"
+          + " (the partial backup is discarded)";
+    }
+    if (applyingRetention) {
+      return "retention is deleting old backups, the last step: it cannot be paused";
+    }
+    return null;
   }
 
   /** Discards the partial backup once the dump has stopped (cancelled, failed or done). */
@@ -187,6 +245,11 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
 
   @Override
   public String position() {
+    return pause.position(where(), next());
+  }
+
+  /** Where the kind is, before a pause adds what it holds. */
+  private String where() {
     return switch (stage) {
       case "preflight" -> "preflight of " + request.database();
       case "dumping" -> "dumping " + request.database() + " (progress: rollgate backup status)";
@@ -198,10 +261,13 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
 
   @Override
   public String next() {
-    return switch (stage) {
-      case "preflight" -> "dump";
-      case "dumping" -> request.retention() == null ? null : "retention";
-      default -> null;
-    };
+    String next =
+        switch (stage) {
+          case "preflight" -> "dump";
+          case "dumping" -> request.retention() == null ? null : "retention";
+          case "retention" -> applyingRetention ? null : "delete what retention plans";
+          default -> null;
+        };
+    return next != null && release.isPaused() ? next + " (held until resume)" : next;
   }
 }

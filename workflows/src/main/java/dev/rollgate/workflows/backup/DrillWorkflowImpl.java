@@ -3,6 +3,7 @@ package dev.rollgate.workflows.backup;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
+import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
@@ -34,10 +35,12 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
   private final String scratch;
   private DrillRecord drill;
   private String stage = "resolving";
+  private final PauseBetweenSteps pause;
 
   @WorkflowInit
   public DrillWorkflowImpl(DrillRequest request) {
     super(new Release(KIND, request.database(), request.initiator(), null));
+    this.pause = new PauseBetweenSteps(release);
     this.request = request;
     this.scratch = scratchName(request.database(), Workflow.getInfo().getFirstExecutionRunId());
     RetryOptions retry =
@@ -90,10 +93,12 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
   }
 
   private String steps() {
+    pause.decide();
     release.publish();
     release.enter(Phase.RUNNING, "resolving the newest backup");
     BackupInfo backup = quick.resolve(request.database(), null);
     release.checkAborted();
+    pause.hold();
     stage = "restoring";
     release.enter(Phase.RUNNING, "restoring " + backup.backupId() + " into " + scratch);
     Undo scratchDb = new Undo("scratch", scratch, null);
@@ -111,6 +116,9 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
       throw failure;
     }
     release.checkAborted();
+    if (pause.hold()) {
+      release.enter(Phase.RUNNING, "comparing row counts");
+    }
     stage = "comparing";
     List<String> mismatches = compare(backup.rowCounts(), restored.rowCounts());
     record(backup, mismatches.isEmpty(), restored.durationMillis(), mismatches);
@@ -124,6 +132,7 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
               + (mismatches.size() == 1 ? " differs: " : " differ: ")
               + String.join("; ", mismatches));
     }
+    pause.hold();
     stage = "dropping";
     release.enter(Phase.RUNNING, "dropping " + scratch);
     cleanup.drop(request.database(), scratch);
@@ -174,6 +183,18 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
     return out;
   }
 
+  /**
+   * A pause holds the drill between its steps (a running restore finishes first); refused while it
+   * drops its scratch database, the last step.
+   */
+  @Override
+  public String refuse(String verb) {
+    if (pause.honoured() && ReleaseControls.PAUSE.equals(verb) && stage.equals("dropping")) {
+      return "the drill is dropping its scratch database, the last step: it cannot be paused";
+    }
+    return null;
+  }
+
   @Override
   public Promise<String> undo(Undo change, StopCause cause, String reason) {
     return Async.procedure(cleanup::drop, request.database(), change.subject())
@@ -193,6 +214,11 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
 
   @Override
   public String position() {
+    return pause.position(where(), next());
+  }
+
+  /** Where the kind is, before a pause adds what it holds. */
+  private String where() {
     return switch (stage) {
       case "resolving" -> "resolving the newest backup of " + request.database();
       case "restoring" -> "restoring into " + scratch;
@@ -207,11 +233,13 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
 
   @Override
   public String next() {
-    return switch (stage) {
-      case "resolving" -> "restore";
-      case "restoring" -> "compare row counts";
-      case "comparing" -> "drop " + scratch;
-      default -> null;
-    };
+    String next =
+        switch (stage) {
+          case "resolving" -> "restore";
+          case "restoring" -> "compare row counts";
+          case "comparing" -> "drop " + scratch;
+          default -> null;
+        };
+    return next != null && release.isPaused() ? next + " (held until resume)" : next;
   }
 }

@@ -3,6 +3,7 @@ package dev.rollgate.workflows.backup;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
+import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
@@ -23,10 +24,12 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
   private final RestoreActivities restorer;
   private RestoreResult result;
   private String stage = "resolving";
+  private final PauseBetweenSteps pause;
 
   @WorkflowInit
   public RestoreWorkflowImpl(RestoreRequest request) {
     super(new Release(KIND, request.database(), request.initiator(), null));
+    this.pause = new PauseBetweenSteps(release);
     this.request = request;
     RetryOptions retry =
         RetryOptions.newBuilder()
@@ -63,6 +66,7 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
   }
 
   private String steps() {
+    pause.decide();
     release.publish();
     release.enter(Phase.RUNNING, "resolving the backup");
     BackupInfo backup = quick.resolve(request.database(), request.backupId());
@@ -82,6 +86,8 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
           request.approvalsOrDefault());
     }
     release.checkAborted();
+    // paused: nothing is created or dropped until resume (an abort restores nothing)
+    pause.hold();
     stage = "restoring";
     release.enter(Phase.RUNNING, "restoring " + backup.backupId() + " into " + target);
     // no undo: a restore either completes or leaves the target for a retry to start afresh
@@ -109,6 +115,26 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
         + " verified";
   }
 
+  /**
+   * A pause holds the restore before it creates or drops anything. Once pg_restore runs neither a
+   * pause nor an abort can be honoured (the restore has no undo and runs to its end: an accepted
+   * abort would end COMPLETED), so both are refused.
+   */
+  @Override
+  public String refuse(String verb) {
+    if (!pause.honoured() || !stage.equals("restoring")) {
+      return null;
+    }
+    return switch (verb) {
+      case ReleaseControls.PAUSE ->
+          "the restore is running (pg_restore) and cannot be paused: wait for it to finish";
+      case ReleaseControls.ABORT ->
+          "the restore is running (pg_restore) and cannot be stopped midway: wait for it to"
+              + " finish, then drop the target database if it is not wanted";
+      default -> null;
+    };
+  }
+
   @Override
   public Promise<String> undo(Undo change, StopCause cause, String reason) {
     return Workflow.newPromise("nothing to undo");
@@ -125,6 +151,11 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
 
   @Override
   public String position() {
+    return pause.position(where(), next());
+  }
+
+  /** Where the kind is, before a pause adds what it holds. */
+  private String where() {
     return switch (stage) {
       case "resolving" -> "resolving the backup of " + request.database();
       case "approval" -> "waiting to replace " + request.targetDatabase();
@@ -136,7 +167,10 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
   @Override
   public String next() {
     return switch (stage) {
-      case "resolving", "approval" -> "restore into " + request.targetDatabase();
+      case "resolving", "approval" ->
+          "restore into "
+              + request.targetDatabase()
+              + (release.isPaused() ? " (held until resume)" : "");
       default -> null;
     };
   }

@@ -618,6 +618,9 @@ public final class Release {
               case ReleaseControls.RESUME -> gate.checkResume((OperatorCommand) argument);
               default -> gate.checkAbort((OperatorCommand) argument);
             };
+    if (refusal == null) {
+      refusal = hooks.refuse(verb);
+    }
     if (refusal != null) {
       gate.reject(verb, actor, refusal);
       if (fromUpdate) {

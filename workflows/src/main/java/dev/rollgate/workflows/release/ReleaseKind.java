@@ -14,6 +14,15 @@ public interface ReleaseKind {
   String next();
 
   /**
+   * Why the kind cannot honour {@code verb} (a {@link ReleaseControls} verb) in its current step,
+   * in one line, or null when it can. Consulted after the kit's own checks; a refusal is audited
+   * and answered like the kit's (e.g. a backup refuses a pause while its dump is the last step).
+   */
+  default String refuse(String verb) {
+    return null;
+  }
+
+  /**
    * Starts undoing one change, in workflow code: start its activities with {@code
    * Async.function(stub::method, ...)} so they are issued at once (an abort's kill switch starts
    * from the abort handler). The promise completes with what was done, in words, for the outcome

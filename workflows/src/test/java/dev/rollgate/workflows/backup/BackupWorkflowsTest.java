@@ -138,8 +138,40 @@ class BackupWorkflowsTest {
     assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
     assertThat(result.summary())
         .endsWith("retention refused: would delete the newest verified backup");
+    assertThat(audit.actions())
+        .contains("alice:retention-refused")
+        .noneMatch(a -> a.endsWith("retention-failed"));
     assertThat(store.discards).isEmpty();
     assertThat(store.backups.get(BACKUP_ID).status()).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void aRetentionThatFailsIsAFailureOfRetentionNotARefusal(TestWorkflowEnvironment env, Worker w) {
+    startWorker(env, w);
+    long now = env.currentTimeMillis();
+    store.completed("backup/orders/old1", DB, now - Duration.ofDays(3).toMillis(), null);
+    store.retentionFailure = "deleting backups/orders/old1: Unable to execute HTTP request";
+
+    WorkflowStub stub =
+        backup(BackupRequest.of(DB, "alice").withRetention(new RetentionPolicy(1, null, 1)));
+    BackupResult result = stub.getResult(BackupResult.class);
+
+    // the backup was taken: COMPLETED, but the summary, the status and the audit say retention
+    // failed (with its type), never that a policy refused it
+    assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(result.summary())
+        .endsWith(
+            "retention FAILED (UNAVAILABLE): deleting backups/orders/old1: Unable to execute"
+                + " HTTP request")
+        .doesNotContain("refused");
+    assertThat(result.retention()).isNull();
+    assertThat(status(stub).outcome()).contains("retention FAILED");
+    assertThat(audit.actions())
+        .contains("rollgate:retention-failed", "rollgate:backup-completed")
+        .noneMatch(a -> a.endsWith("retention-refused"));
+    assertThat(store.backups.get(BACKUP_ID).status()).isEqualTo("COMPLETED");
+    assertThat(store.backups.get("backup/orders/old1").status()).isEqualTo("COMPLETED");
+    assertThat(store.discards).isEmpty();
   }
 
   @Test
@@ -209,6 +241,34 @@ class BackupWorkflowsTest {
     assertThat(store.dumpCancelled).isTrue();
     assertThat(store.discards).containsExactly(BACKUP_ID);
     record(BACKUP_ID, "backup-aborted.json");
+  }
+
+  @Test
+  void aPauseDuringTheDumpLetsItFinishAndHoldsRetentionUntilResume(
+      TestWorkflowEnvironment env, Worker w) throws Exception {
+    startWorker(env, w);
+    store.completed("backup/orders/old1", DB, env.currentTimeMillis() - 1000, null);
+    store.blockDump.set(true);
+    WorkflowStub stub =
+        backup(BackupRequest.of(DB, "alice").withRetention(new RetentionPolicy(1, null, 1)));
+    assertThat(store.dumpStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    BackupWorkflow wf = client.newWorkflowStub(BackupWorkflow.class, BACKUP_ID);
+
+    wf.pause(new OperatorCommand("bob", "S3 maintenance"));
+    store.blockDump.set(false);
+    env.sleep(Duration.ofHours(2));
+
+    assertThat(store.backups.get(BACKUP_ID).status()).isEqualTo("COMPLETED");
+    assertThat(store.plans).isEmpty();
+    assertThat(wf.release().phase()).isEqualTo(Phase.PAUSED);
+    assertThat(wf.release().next()).isEqualTo("retention (held until resume)");
+
+    wf.resume(new OperatorCommand("bob", "done"));
+    BackupResult result = stub.getResult(BackupResult.class);
+    assertThat(result.phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(result.summary()).endsWith("retention deleted 1, kept 1");
+    assertThat(audit.actions()).containsSubsequence("bob:pause", "bob:resume");
+    record(BACKUP_ID, "backup-paused-before-retention.json");
   }
 
   @Test

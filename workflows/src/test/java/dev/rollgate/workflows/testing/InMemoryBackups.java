@@ -59,8 +59,22 @@ public final class InMemoryBackups implements BackupActivities, RestoreActivitie
   /** Set to make retention planning refuse with this message. */
   public volatile String retentionRefusal;
 
+  /**
+   * Set to make applying retention fail as S3 being down would (retryable UNAVAILABLE, every
+   * attempt), with this message.
+   */
+  public volatile String retentionFailure;
+
   /** While true, a dump heartbeats progress until it is cancelled. */
   public final AtomicBoolean blockDump = new AtomicBoolean();
+
+  /** While true, a restore heartbeats until it is released (or cancelled). */
+  public final AtomicBoolean blockRestore = new AtomicBoolean();
+
+  public volatile CountDownLatch restoreStarted = new CountDownLatch(1);
+
+  /** Databases whose retention was planned, in order. */
+  public final List<String> plans = new CopyOnWriteArrayList<>();
 
   public volatile CountDownLatch dumpStarted = new CountDownLatch(1);
   public final AtomicBoolean dumpCancelled = new AtomicBoolean();
@@ -200,6 +214,7 @@ public final class InMemoryBackups implements BackupActivities, RestoreActivitie
   /** Keeps the newest {@code keepLast} (at least {@code minimum}) completed backups. */
   @Override
   public RetentionPlan planRetention(String database, RetentionPolicy policy) {
+    plans.add(database);
     if (retentionRefusal != null) {
       throw FailureType.REFUSED.permanent(retentionRefusal);
     }
@@ -219,6 +234,9 @@ public final class InMemoryBackups implements BackupActivities, RestoreActivitie
 
   @Override
   public RetentionPlan applyRetention(RetentionPlan plan) {
+    if (retentionFailure != null) {
+      throw FailureType.UNAVAILABLE.transientFailure(retentionFailure, null);
+    }
     for (RetentionPlan.Entry e : plan.delete()) {
       deleted.add(e.backup().backupId());
       backups.put(e.backup().backupId(), with(e.backup(), "DELETED"));
@@ -254,6 +272,11 @@ public final class InMemoryBackups implements BackupActivities, RestoreActivitie
     if (corrupted.contains(job.backupId())) {
       throw FailureType.CORRUPTED.permanent(
           "backup " + job.backupId() + " is corrupted: sha256 differs from the recorded one");
+    }
+    restoreStarted.countDown();
+    while (blockRestore.get()) {
+      Activity.getExecutionContext().heartbeat(Map.of("bytes", 1L, "mbPerSecond", 1.0));
+      sleep(100);
     }
     BackupInfo b = backups.get(job.backupId());
     Map<String, Long> counts = new HashMap<>(b.rowCounts());
