@@ -1,6 +1,5 @@
 package dev.rollgate.activities.deploy;
 
-import dev.rollgate.activities.Failures;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.CheckReport;
 import dev.rollgate.workflows.deploy.Environment;
@@ -420,7 +419,7 @@ public class EnvironmentActivitiesImpl implements EnvironmentActivities {
         || e instanceof ServiceNotActiveException) {
       return FailureType.NOT_FOUND.permanent(doing + ": " + FailureType.rootMessage(e));
     }
-    return Failures.translate(doing, e);
+    return AwsFailures.translate(doing, e);
   }
 
   // ---- HTTP ----

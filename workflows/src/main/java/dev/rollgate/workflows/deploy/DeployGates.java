@@ -56,7 +56,7 @@ final class DeployGates {
       this.checkEvery = settings.interval();
       this.canaryGate =
           new GuardrailGate(
-              release, canaryGuardrails(analysis), settings, policy, new CanarySource());
+              release, canaryGuardrails(analysis), settings, policy, new AnalysisSource(false));
       Analysis once =
           new Analysis(
               settings.interval(),
@@ -72,7 +72,7 @@ final class DeployGates {
               List.of(placeholder("rollback-triggers", once)),
               once,
               policy,
-              new TriggerSource());
+              new AnalysisSource(true));
     } else {
       this.checkEvery = DRIFT_CHECK_WITHOUT_ANALYSIS;
       this.canaryGate = null;
@@ -180,35 +180,28 @@ final class DeployGates {
     };
   }
 
-  private final class CanarySource implements GuardrailSource {
+  /** The canary analysis (inline and background) or the rollback triggers. */
+  private final class AnalysisSource implements GuardrailSource {
+    private final boolean triggers;
+
+    AnalysisSource(boolean triggers) {
+      this.triggers = triggers;
+    }
+
     @Override
     public List<GuardrailReading> check(List<Guardrail> guardrails) {
-      StageAnalysis a = analyses.analyze(request.analysis());
+      StageAnalysis a =
+          triggers ? analyses.triggers(request.analysis()) : analyses.analyze(request.analysis());
       reports.keep(a);
-      return StageReports.readings("", a);
+      return StageReports.readings(triggers ? "trigger " : "", a);
     }
 
     @Override
     public void validate(List<Guardrail> guardrails) {
-      analyses.validate(request.analysis());
+      if (!triggers) {
+        analyses.validate(request.analysis());
+      }
     }
-
-    @Override
-    public void breached(Verdict verdict, BreachPolicy policy, String why) {
-      reports.breached(canaryPercent.getAsInt() + " %", verdict, policy, why);
-    }
-  }
-
-  private final class TriggerSource implements GuardrailSource {
-    @Override
-    public List<GuardrailReading> check(List<Guardrail> guardrails) {
-      StageAnalysis a = analyses.triggers(request.analysis());
-      reports.keep(a);
-      return StageReports.readings("trigger ", a);
-    }
-
-    @Override
-    public void validate(List<Guardrail> guardrails) {}
 
     @Override
     public void breached(Verdict verdict, BreachPolicy policy, String why) {

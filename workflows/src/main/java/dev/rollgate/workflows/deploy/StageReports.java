@@ -85,19 +85,7 @@ final class StageReports {
   void save(String stage, String verdict, String detail) {
     String line = detail != null ? detail : summary();
     int percent = canaryPercent.getAsInt();
-    StageReport report =
-        new StageReport(
-            Workflow.getInfo().getWorkflowId(),
-            runKey,
-            request.service(),
-            request.version(),
-            stage,
-            percent,
-            verdict,
-            List.copyOf(measured),
-            lastLoadTest,
-            List.copyOf(notes),
-            Workflow.currentTimeMillis());
+    StageReport report = report(stage, percent, verdict, List.copyOf(notes));
     analyses.save(report);
     stageViews.add(
         new DeployStatus.StageView(
@@ -138,23 +126,26 @@ final class StageReports {
     lines.add(
         "traffic before: " + was + " (stage " + applied + " of " + request.stages().size() + ")");
     lines.add(done);
-    StageReport report =
-        new StageReport(
-            Workflow.getInfo().getWorkflowId(),
-            runKey,
-            request.service(),
-            request.version(),
-            "rollback",
-            0,
-            "ROLLBACK",
-            List.copyOf(measured),
-            lastLoadTest,
-            lines,
-            Workflow.currentTimeMillis());
+    StageReport report = report("rollback", 0, "ROLLBACK", lines);
     stageViews.add(
         new DeployStatus.StageView(
             "rollback", 0, "ROLLBACK", Instant.ofEpochMilli(report.atMillis()), done));
     return report;
+  }
+
+  private StageReport report(String stage, int percent, String verdict, List<String> lines) {
+    return new StageReport(
+        Workflow.getInfo().getWorkflowId(),
+        runKey,
+        request.service(),
+        request.version(),
+        stage,
+        percent,
+        verdict,
+        List.copyOf(measured),
+        lastLoadTest,
+        lines,
+        Workflow.currentTimeMillis());
   }
 
   /** The latest figures in one line. */
