@@ -41,6 +41,7 @@ public class HaproxyRouter implements TrafficRouter {
   @Override
   public void validate(Router router) {
     String address = router.address();
+    checkNames(router);
     try {
       List<String> backends = backends(address);
       if (!backends.contains(router.scope())) {
@@ -77,6 +78,7 @@ public class HaproxyRouter implements TrafficRouter {
 
   @Override
   public TrafficSplit read(Router router) {
+    checkNames(router);
     try {
       return readWeights(router);
     } catch (IOException e) {
@@ -86,6 +88,7 @@ public class HaproxyRouter implements TrafficRouter {
 
   @Override
   public TrafficSplit shift(Router router, TrafficSplit split) {
+    checkNames(router);
     String address = router.address();
     try {
       setWeight(address, router.scope(), router.stable(), split.stable());
@@ -135,7 +138,7 @@ public class HaproxyRouter implements TrafficRouter {
    */
   public Map<String, Map<String, String>> serversState(String address, String backend)
       throws IOException {
-    String answer = command(address, "show servers state " + backend);
+    String answer = command(address, "show servers state " + named("backend", backend));
     String[] lines = answer.split("\n");
     List<String> header = null;
     Map<String, Map<String, String>> servers = new LinkedHashMap<>();
@@ -160,7 +163,9 @@ public class HaproxyRouter implements TrafficRouter {
 
   /** The server's current weight ({@code get weight} answers "current (initial N)"). */
   int weight(String address, String backend, String server) throws IOException {
-    String answer = command(address, "get weight " + backend + "/" + server).strip();
+    String answer =
+        command(address, "get weight " + named("backend", backend) + "/" + named("server", server))
+            .strip();
     String first = answer.split("\\s+", 2)[0];
     try {
       return Integer.parseInt(first);
@@ -171,7 +176,16 @@ public class HaproxyRouter implements TrafficRouter {
   }
 
   void setWeight(String address, String backend, String server, int weight) throws IOException {
-    String answer = command(address, "set weight " + backend + "/" + server + " " + weight).strip();
+    String answer =
+        command(
+                address,
+                "set weight "
+                    + named("backend", backend)
+                    + "/"
+                    + named("server", server)
+                    + " "
+                    + weight)
+            .strip();
     if (answer.isEmpty()) {
       return;
     }
@@ -191,8 +205,31 @@ public class HaproxyRouter implements TrafficRouter {
         "haproxy: set weight " + backend + "/" + server + " " + weight + ": " + answer);
   }
 
-  /** Sends one command and reads the whole answer (HAProxy closes the connection after it). */
+  /** All three names, before any command: a bad canary name must not leave stable changed. */
+  private static void checkNames(Router router) {
+    named("backend", router.scope());
+    named("server", router.stable());
+    named("server", router.canary());
+  }
+
+  /** A backend or server name, refused unless HAProxy's own rules allow it. */
+  private static String named(String what, String name) {
+    String problem = Router.haproxyNameProblem(what, name);
+    if (problem != null) {
+      throw FailureType.INVALID_INPUT.permanent(problem);
+    }
+    return name;
+  }
+
+  /**
+   * Sends one command and reads the whole answer (HAProxy closes the connection after it). A
+   * command holding a ';' or a line break (which would be a second command) is refused.
+   */
   public String command(String address, String command) throws IOException {
+    if (command.indexOf(';') >= 0 || command.indexOf('\n') >= 0 || command.indexOf('\r') >= 0) {
+      throw FailureType.INVALID_INPUT.permanent(
+          "haproxy: refusing a runtime API command with ';' or a line break in it");
+    }
     SocketAddress target = socketAddress(address);
     long deadline = System.nanoTime() + timeout.toNanos();
     try (SocketChannel channel =

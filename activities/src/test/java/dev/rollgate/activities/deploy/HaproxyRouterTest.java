@@ -25,6 +25,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Against a real HAProxy: its runtime API on an admin-level stats socket, and real requests through
@@ -146,6 +148,54 @@ class HaproxyRouterTest {
         catchThrowableOfType(ApplicationFailure.class, () -> activities.validate(user));
     assertThat(failure.getType()).isEqualTo("INVALID_INPUT");
     assertThat(failure.getOriginalMessage()).contains("needs 'level admin'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "canary;set weight app/stable 0",
+        "canary\nset weight app/stable 0",
+        "canary set weight app/stable 0",
+        "canary\r"
+      })
+  void aServerNameHaproxyWouldNotAcceptIsRefusedBeforeAnyCommand(String name) throws Exception {
+    activities.shift(router, TrafficSplit.canaryAt(10));
+    Router injected = new Router(Router.HAPROXY, router.address(), "app", "stable", name);
+
+    // at the activity (Router.problem) and in the router itself, whoever calls it
+    for (Runnable call :
+        List.<Runnable>of(
+            () -> activities.validate(injected),
+            () -> activities.shift(injected, TrafficSplit.canaryAt(50)),
+            () -> haproxyRouter.validate(injected),
+            () -> haproxyRouter.shift(injected, TrafficSplit.canaryAt(50)),
+            () -> haproxyRouter.read(injected))) {
+      ApplicationFailure failure = catchThrowableOfType(ApplicationFailure.class, call::run);
+      assertThat(failure.getType()).isEqualTo("INVALID_INPUT");
+      assertThat(failure.isNonRetryable()).isTrue();
+      assertThat(failure.getOriginalMessage())
+          .contains("may contain only letters, digits, '-', '_', '.' and ':'")
+          .doesNotContain("\n");
+    }
+    Router badBackend = new Router(Router.HAPROXY, router.address(), name, "stable", "canary");
+    assertThat(
+            catchThrowableOfType(
+                    ApplicationFailure.class,
+                    () -> haproxyRouter.shift(badBackend, TrafficSplit.ALL_STABLE))
+                .getType())
+        .isEqualTo("INVALID_INPUT");
+    // no second command ran: the stable server's weight is still 90
+    assertThat(haproxyRouter.weight(router.address(), "app", "stable")).isEqualTo(90);
+    assertThat(activities.read(router)).isEqualTo(new TrafficSplit(90, 10));
+  }
+
+  @Test
+  void aRuntimeApiCommandWithASecondCommandInItIsNeverSent() {
+    ApplicationFailure failure =
+        catchThrowableOfType(
+            ApplicationFailure.class,
+            () -> haproxyRouter.command(router.address(), "show backend; set weight app/stable 0"));
+    assertThat(failure.getType()).isEqualTo("INVALID_INPUT");
   }
 
   @Test
