@@ -2,6 +2,7 @@ package dev.rollgate.workflows.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.rollgate.workflows.gate.Analysis;
 import dev.rollgate.workflows.gate.Approval;
@@ -14,6 +15,7 @@ import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.deploy.FakeEnvironments;
 import dev.rollgate.workflows.testing.deploy.FakeTraffic;
 import dev.rollgate.workflows.testing.deploy.ScriptedAnalysis;
+import dev.rollgate.workflows.testing.deploy.SlowCall;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -325,6 +327,81 @@ class DeploymentWorkflowTest {
     assertThat(traffic.split("app")).isEqualTo(new TrafficSplit(95, 5));
     wf.abort(new OperatorCommand("bob", "done"));
     result(wf);
+  }
+
+  // ---- nothing races the rollback (every router and side change goes through one chain) ----
+
+  /** Waits (in the workflow's time) until the slow call has started. */
+  private void awaitInFlight(SlowCall call, boolean skipTime) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              if (skipTime && !call.entered()) {
+                env.sleep(Duration.ofSeconds(5));
+              }
+              return call.entered();
+            });
+  }
+
+  /**
+   * Aborts while a change is in flight, gives the undo time to (wrongly) overtake it, lets it land.
+   */
+  private void abortWhileInFlight(DeploymentWorkflow wf, SlowCall call) {
+    wf.abort(new OperatorCommand("bob", "incident"));
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+    call.release();
+  }
+
+  @Test
+  void anAbortDuringAStageShiftUndoesItOnceItHasLanded(TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    traffic.slowShift.arm();
+    DeploymentWorkflow wf = start(canary().build());
+    awaitInFlight(traffic.slowShift, false);
+
+    abortWhileInFlight(wf, traffic.slowShift);
+
+    assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
+    assertThat(traffic.shifts).containsExactly(new TrafficSplit(95, 5), ALL_STABLE);
+    assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
+  }
+
+  @Test
+  void anAbortDuringADriftReapplyUndoesAfterItNeverBefore(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow wf = start(canary().build());
+    env.sleep(Duration.ofMinutes(2).plusSeconds(30));
+    traffic.drift("app", ALL_STABLE); // the next check re-applies 95/5, slowly
+    traffic.slowShift.arm();
+    awaitInFlight(traffic.slowShift, true);
+
+    abortWhileInFlight(wf, traffic.slowShift);
+
+    assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
+    // the re-apply landed first, the rollback after it: the router ends on stable
+    assertThat(traffic.shifts).endsWith(new TrafficSplit(95, 5), ALL_STABLE);
+    assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
+    assertThat(audit.actions())
+        .containsSubsequence("rollgate:traffic-drift", "rollgate:traffic-rollback");
+  }
+
+  @Test
+  void anAbortWhileTheIdleSideIsPreparedScalesItDownAfterItCameUp(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    environments.slowPrepare.arm();
+    DeploymentWorkflow wf = start(blueGreen().build());
+    awaitInFlight(environments.slowPrepare, false);
+
+    abortWhileInFlight(wf, environments.slowPrepare);
+
+    assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
+    // the rollback's retire comes after the prepare landed: the idle side ends at 0
+    assertThat(environments.changes).containsExactly("up api-green", "down api-green");
+    assertThat(traffic.shifts).isEmpty();
+    assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
   }
 
   @Test

@@ -15,12 +15,20 @@ public final class FakeEnvironments implements EnvironmentActivities {
   public final List<String> retired = new CopyOnWriteArrayList<>();
   public final AtomicBoolean smokePasses = new AtomicBoolean(true);
 
+  /** Prepares and retires in the order they took effect. */
+  public final List<String> changes = new CopyOnWriteArrayList<>();
+
+  /** Arm it to make the next prepare slow: the idle side comes up only once released. */
+  public final SlowCall slowPrepare = new SlowCall();
+
   @Override
   public void validate(Environment environment) {}
 
   @Override
   public String prepare(Environment environment, String version, String key) {
+    slowPrepare.pass();
     prepared.add(environment.idleService() + "@" + version);
+    changes.add("up " + environment.idleService());
     return "arn:aws:ecs:us-east-1:000000000000:task-definition/" + environment.taskFamily() + ":2";
   }
 
@@ -56,5 +64,6 @@ public final class FakeEnvironments implements EnvironmentActivities {
   @Override
   public void retire(Environment environment, String service) {
     retired.add(service);
+    changes.add("down " + service);
   }
 }

@@ -23,6 +23,9 @@ public final class FakeTraffic implements TrafficActivities {
   /** When set, every read answers this (a router that does not do what it is told). */
   public final AtomicReference<TrafficSplit> lyingRead = new AtomicReference<>();
 
+  /** Arm it to make the next shift slow: it lands only once released. */
+  public final SlowCall slowShift = new SlowCall();
+
   private final LongSupplier clock;
 
   public FakeTraffic(LongSupplier clock) {
@@ -46,6 +49,7 @@ public final class FakeTraffic implements TrafficActivities {
 
   @Override
   public TrafficSplit shift(Router router, TrafficSplit split) {
+    slowShift.pass();
     splits.put(router.scope(), split);
     shifts.add(split);
     shiftTimes.add(clock.getAsLong());
