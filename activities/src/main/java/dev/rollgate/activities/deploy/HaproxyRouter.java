@@ -2,6 +2,7 @@ package dev.rollgate.activities.deploy;
 
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.Router;
+import dev.rollgate.workflows.deploy.ServerState;
 import dev.rollgate.workflows.deploy.TrafficSplit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -67,6 +68,20 @@ public class HaproxyRouter implements TrafficRouter {
                   + ")");
         }
       }
+      for (ServerState s : servers(router)) {
+        if (!s.serving()) {
+          throw FailureType.INVALID_INPUT.permanent(
+              "haproxy "
+                  + s.describe()
+                  + ": "
+                  + (s.side().equals("stable")
+                      ? "all traffic would go to the canary"
+                      : "its share would go to stable")
+                  + "; make it serve first (set server "
+                  + s.server()
+                  + " state ready)");
+        }
+      }
       // setting a weight to what it is changes nothing, and proves the socket is level admin
       int weight = weight(address, router.scope(), router.stable());
       setWeight(address, router.scope(), router.stable(), weight);
@@ -110,6 +125,57 @@ public class HaproxyRouter implements TrafficRouter {
       return split;
     } catch (IOException e) {
       throw unavailable(address, e);
+    }
+  }
+
+  /**
+   * Both servers' states from {@code show servers state}: MAINT (forced, inherited, from
+   * configuration, resolution or hostname maintenance), DRAIN, DOWN (operational state stopped,
+   * e.g. by a health check), else UP.
+   */
+  @Override
+  public List<ServerState> servers(Router router) {
+    checkNames(router);
+    try {
+      Map<String, Map<String, String>> all = serversState(router.address(), router.scope());
+      List<ServerState> states = new ArrayList<>();
+      for (String[] side :
+          new String[][] {{"stable", router.stable()}, {"canary", router.canary()}}) {
+        Map<String, String> server = all.get(side[1]);
+        if (server == null) {
+          throw FailureType.NOT_FOUND.permanent(
+              "haproxy backend '" + router.scope() + "' has no server '" + side[1] + "'");
+        }
+        states.add(new ServerState(side[0], router.scope() + "/" + side[1], state(server)));
+      }
+      return states;
+    } catch (IOException e) {
+      throw unavailable(router.address(), e);
+    }
+  }
+
+  // SRV_ADMF_* of HAProxy's srv_admin_state: FMAINT 0x01, IMAINT 0x02, CMAINT 0x04, FDRAIN 0x08,
+  // IDRAIN 0x10, RMAINT 0x20, HMAINT 0x40; srv_op_state 0 is SRV_ST_STOPPED
+  private static final int MAINT_FLAGS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+  private static final int DRAIN_FLAGS = 0x08 | 0x10;
+
+  static String state(Map<String, String> server) {
+    int admin = number(server.get("srv_admin_state"));
+    int op = number(server.get("srv_op_state"));
+    if ((admin & MAINT_FLAGS) != 0) {
+      return "MAINT";
+    }
+    if ((admin & DRAIN_FLAGS) != 0) {
+      return "DRAIN";
+    }
+    return op == 0 ? "DOWN" : ServerState.UP;
+  }
+
+  private static int number(String value) {
+    try {
+      return value == null ? 0 : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 

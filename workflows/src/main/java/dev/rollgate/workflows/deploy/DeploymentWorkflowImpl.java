@@ -201,6 +201,7 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
       reports.note(warmUp.get());
       warmUp = null;
     }
+    traffic.checkServers(request.rollback(), Phase.RUNNING, "before " + label);
     gates.beforeShift(label);
     if (traffic.split().canary() > 0) {
       reports.save(traffic.split().canary() + " %", "PROCEED", null);
@@ -243,7 +244,12 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
             && Workflow.getVersion(HALF_INTERVAL_TRIGGERS, Workflow.DEFAULT_VERSION, 1) >= 1;
     Duration every = half ? gates.checkEvery().dividedBy(2) : gates.checkEvery();
     Runnable check =
-        gates.duringHold(half ? 2 : 1, () -> traffic.checkDrift(request.rollback(), holdStep));
+        gates.duringHold(
+            half ? 2 : 1,
+            () -> {
+              traffic.checkServers(request.rollback(), Phase.HOLDING, holdStep);
+              traffic.checkDrift(request.rollback(), holdStep);
+            });
     release.hold(total, holdStep, every, check);
   }
 

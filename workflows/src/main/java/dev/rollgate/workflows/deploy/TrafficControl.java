@@ -4,12 +4,15 @@ import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.gate.OperatorGate;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
+import dev.rollgate.workflows.release.Stop;
+import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Functions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
+import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -26,7 +29,11 @@ import org.slf4j.Logger;
 final class TrafficControl {
   private static final Logger log = Workflow.getLogger(TrafficControl.class);
 
-  /** {@code Workflow.getVersion} change id: every router write joins one chain with the undo. */
+  /**
+   * {@code Workflow.getVersion} change id: version 1, every router write joins one chain with the
+   * undo; version 2, the servers' states are also checked before each shift and on every hold
+   * check.
+   */
   static final String SERIALISED = "deploy-serialised-router-writes";
 
   private final Release release;
@@ -35,6 +42,8 @@ final class TrafficControl {
   private TrafficSplit split;
   private Promise<?> tail;
   private boolean serialised;
+  private boolean serverStates;
+  private String reported;
   private boolean undoing;
 
   TrafficControl(Release release, Router router, TrafficActivities traffic, TrafficSplit split) {
@@ -46,7 +55,9 @@ final class TrafficControl {
 
   /** Decides, once per run and before any write, whether this run serialises all its writes. */
   void decide() {
-    serialised = Workflow.getVersion(SERIALISED, Workflow.DEFAULT_VERSION, 1) >= 1;
+    int version = Workflow.getVersion(SERIALISED, Workflow.DEFAULT_VERSION, 2);
+    serialised = version >= 1;
+    serverStates = version >= 2;
   }
 
   /** The split set (and read back) last. */
@@ -108,6 +119,51 @@ final class TrafficControl {
     TrafficSplit set = split;
     TrafficSplit now = queue(() -> Async.function(traffic::shift, router, set), false).get();
     release.record(OperatorGate.SYSTEM, "traffic-drift", why + "; re-applied " + now);
+  }
+
+  /**
+   * Reads the state of both sides' servers: one that takes no traffic (MAINT, DRAIN, DOWN) sends
+   * its share to the other side whatever the weights say. A canary out of service rolls back under
+   * policy {@code auto}; a stable server out of service pauses (a rollback would send everything to
+   * it); policy {@code pause} pauses, {@code never} records it once and goes on.
+   *
+   * @param phase the phase entered again after a resume, with {@code step}
+   */
+  void checkServers(RollbackPolicy policy, Phase phase, String step) {
+    if (!serverStates) {
+      return;
+    }
+    List<ServerState> states;
+    try {
+      states = traffic.servers(router);
+    } catch (ActivityFailure e) {
+      log.warn("server state check skipped: {}", FailureType.rootMessage(e));
+      return;
+    }
+    ServerState out = states.stream().filter(s -> !s.serving()).findFirst().orElse(null);
+    if (out == null) {
+      reported = null;
+      return;
+    }
+    boolean canary = out.side().equals("canary");
+    String why =
+        router.type()
+            + " "
+            + out.describe()
+            + (canary ? ": its share goes to stable" : ": all traffic goes to the canary");
+    if (policy == RollbackPolicy.NEVER) {
+      if (!why.equals(reported)) {
+        release.record(OperatorGate.SYSTEM, "server-state", why + " (policy never: going on)");
+        reported = why;
+      }
+      return;
+    }
+    if (policy == RollbackPolicy.AUTO && canary) {
+      throw new Stop(StopCause.ROLLBACK, why);
+    }
+    release.pauseBySystem(why + "; resume once it serves again", true);
+    release.awaitRunning();
+    release.enter(phase, step);
   }
 
   /**

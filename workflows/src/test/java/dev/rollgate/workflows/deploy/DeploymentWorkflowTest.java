@@ -329,6 +329,59 @@ class DeploymentWorkflowTest {
     result(wf);
   }
 
+  // ---- server states: a side that takes no traffic is drift ----
+
+  @Test
+  void aCanaryInMaintDuringAHoldPausesSayingSoUnderPolicyPause(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow wf = start(canary().rollback(RollbackPolicy.PAUSE).build());
+    env.sleep(Duration.ofMinutes(2).plusSeconds(30));
+    traffic.states.put("green", "MAINT");
+    env.sleep(Duration.ofMinutes(1));
+
+    assertThat(wf.status().phase()).isEqualTo(Phase.PAUSED);
+    assertThat(wf.status().release().gate().pauseReason())
+        .contains("server green (canary) is in MAINT")
+        .doesNotContain("no data");
+    assertThat(traffic.split("app")).isEqualTo(new TrafficSplit(95, 5));
+    wf.abort(new OperatorCommand("bob", "done"));
+    assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
+  }
+
+  @Test
+  void aCanaryInMaintDuringAHoldRollsBackUnderAuto(TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow wf = start(canary().build());
+    env.sleep(Duration.ofMinutes(2).plusSeconds(30));
+    traffic.states.put("green", "DOWN");
+
+    DeployResult result = result(wf);
+    assertThat(result.phase()).isEqualTo(Phase.ROLLED_BACK);
+    assertThat(result.summary()).contains("server green (canary) is in DOWN");
+    assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
+  }
+
+  @Test
+  void aStableServerInMaintPausesEvenUnderAuto(TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow wf = start(canary().build());
+    env.sleep(Duration.ofMinutes(2).plusSeconds(30));
+    traffic.states.put("blue", "MAINT");
+    env.sleep(Duration.ofMinutes(1));
+
+    // a rollback would send everything to a server that takes nothing: a human decides
+    assertThat(wf.status().phase()).isEqualTo(Phase.PAUSED);
+    assertThat(wf.status().release().gate().pauseReason())
+        .contains("server blue (stable) is in MAINT: all traffic goes to the canary");
+    traffic.states.remove("blue");
+    wf.resume(new OperatorCommand("bob", "blue is back"));
+    env.sleep(Duration.ofMinutes(1));
+    assertThat(wf.status().phase()).isNotEqualTo(Phase.PAUSED);
+    wf.abort(new OperatorCommand("bob", "done"));
+    result(wf);
+  }
+
   // ---- nothing races the rollback (every router and side change goes through one chain) ----
 
   /** Waits (in the workflow's time) until the slow call has started. */

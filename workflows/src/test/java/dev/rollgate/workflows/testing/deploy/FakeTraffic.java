@@ -2,6 +2,7 @@ package dev.rollgate.workflows.testing.deploy;
 
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.Router;
+import dev.rollgate.workflows.deploy.ServerState;
 import dev.rollgate.workflows.deploy.TrafficActivities;
 import dev.rollgate.workflows.deploy.TrafficSplit;
 import java.util.List;
@@ -54,6 +55,16 @@ public final class FakeTraffic implements TrafficActivities {
     shifts.add(split);
     shiftTimes.add(clock.getAsLong());
     return split;
+  }
+
+  /** Server states by server name (UP when absent), as a person or a health check sets them. */
+  public final Map<String, String> states = new ConcurrentHashMap<>();
+
+  @Override
+  public List<ServerState> servers(Router router) {
+    return List.of(
+        new ServerState("stable", router.stable(), states.getOrDefault(router.stable(), "UP")),
+        new ServerState("canary", router.canary(), states.getOrDefault(router.canary(), "UP")));
   }
 
   /** Changes the weights behind Rollgate's back (an HAProxy reload, a person). */
