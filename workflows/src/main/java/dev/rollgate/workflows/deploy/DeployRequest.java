@@ -2,6 +2,7 @@ package dev.rollgate.workflows.deploy;
 
 import dev.rollgate.workflows.gate.ApprovalPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -80,6 +81,18 @@ public record DeployRequest(
   @Override
   public Duration rollbackWindow() {
     return rollbackWindow == null ? Duration.ZERO : rollbackWindow;
+  }
+
+  /** The URLs this deployment makes the worker call: warm-up, load-test host, idle side. */
+  public List<String> outboundUrls() {
+    List<String> urls = new ArrayList<>();
+    if (warmUp != null && warmUp.url() != null) {
+      urls.add(warmUp.url());
+    }
+    if (canaryUrl != null) {
+      urls.add(canaryUrl);
+    }
+    return urls;
   }
 
   public boolean blueGreen() {

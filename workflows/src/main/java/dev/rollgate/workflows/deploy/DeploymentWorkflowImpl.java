@@ -33,6 +33,9 @@ import org.slf4j.Logger;
 public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements DeploymentWorkflow {
   private static final Logger log = Workflow.getLogger(DeploymentWorkflowImpl.class);
 
+  /** {@code Workflow.getVersion} change id: the worker checks the deployment's URLs at start. */
+  static final String ALLOWED_HOSTS = "deploy-allowed-hosts";
+
   /** {@code Workflow.getVersion} change id: holds check the triggers every half interval. */
   static final String HALF_INTERVAL_TRIGGERS = "deploy-half-interval-triggers";
 
@@ -125,6 +128,10 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
 
   private void prepare() {
     release.publish();
+    List<String> urls = request.outboundUrls();
+    if (!urls.isEmpty() && Workflow.getVersion(ALLOWED_HOSTS, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      stubs.environments().checkUrls(urls);
+    }
     stubs.traffic().validate(request.router());
     if (request.environment() != null) {
       stubs.environments().validate(request.environment());

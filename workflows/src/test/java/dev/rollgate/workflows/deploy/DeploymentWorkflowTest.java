@@ -531,6 +531,19 @@ class DeploymentWorkflowTest {
   }
 
   @Test
+  void aUrlTheWorkerMayNotCallIsRefusedAtStartBeforeAnyChange(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    environments.refusedHosts.add("169.254.169.254");
+    DeploymentWorkflow wf = start(blueGreen().canaryUrl("http://169.254.169.254/latest").build());
+
+    assertFails(wf, "INVALID_INPUT", "http://169.254.169.254/latest is refused");
+    assertThat(traffic.validations.get()).isZero();
+    assertThat(environments.prepared).isEmpty();
+    assertThat(traffic.shifts).isEmpty();
+  }
+
+  @Test
   void aRouterThatSendsTrafficToTheCanaryAlreadyIsRefusedBeforeAnyChange(
       TestWorkflowEnvironment env, Worker worker) {
     startWorker(env, worker);
