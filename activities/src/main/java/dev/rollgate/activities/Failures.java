@@ -7,13 +7,12 @@ import java.net.http.HttpTimeoutException;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import org.jooq.exception.DataAccessException;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * Translates infrastructure exceptions into Temporal failures, in one place: connection problems
- * and timeouts are retryable ({@code UNAVAILABLE}), as are AWS 5xx and throttling answers; an AWS
- * 404 is {@code NOT_FOUND}; anything already an {@link ApplicationFailure} passes through.
+ * and timeouts are retryable ({@code UNAVAILABLE}); a serialisation conflict is {@code CONFLICT};
+ * anything already an {@link ApplicationFailure} passes through. AWS errors are mapped first by
+ * {@code deploy.AwsFailures}, which calls this for the rest.
  */
 public final class Failures {
   private Failures() {}
@@ -32,17 +31,6 @@ public final class Failures {
         || e instanceof HttpTimeoutException
         || e instanceof IOException
         || e instanceof io.lettuce.core.RedisException) {
-      return FailureType.UNAVAILABLE.transientFailure(message, e);
-    }
-    if (e instanceof AwsServiceException aws) {
-      if (aws.statusCode() == 404) {
-        return FailureType.NOT_FOUND.permanent(message);
-      }
-      if (aws.statusCode() >= 500 || aws.isThrottlingException()) {
-        return FailureType.UNAVAILABLE.transientFailure(message, e);
-      }
-    } else if (e instanceof SdkClientException) {
-      // no answer from the AWS API (connection refused, timeout)
       return FailureType.UNAVAILABLE.transientFailure(message, e);
     }
     return ApplicationFailure.newFailureWithCause(message, e.getClass().getSimpleName(), e);

@@ -4,6 +4,7 @@ import dev.rollgate.activities.secrets.Redacted;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -22,6 +23,7 @@ public record RollgateProperties(
     Dev dev,
     @DefaultValue Worker worker,
     @DefaultValue Aws aws,
+    @DefaultValue Deploy deploy,
     Map<String, Database> databases,
     @DefaultValue Backup backup) {
 
@@ -118,6 +120,16 @@ public record RollgateProperties(
           + "]";
     }
   }
+
+  /**
+   * Deployments ({@code rollgate.deploy.*}).
+   *
+   * @param allowedHosts the hosts a deployment may make this worker call (warm-up, load test, idle
+   *     side health and smoke checks): names or addresses, {@code *.domain}, or {@code *}; anything
+   *     else is refused at start [localhost, 127.0.0.1, ::1]
+   */
+  public record Deploy(
+      @DefaultValue({"localhost", "127.0.0.1", "::1"}) List<String> allowedHosts) {}
 
   /** Prometheus answering guardrail queries. */
   public record Prometheus(URI url) {

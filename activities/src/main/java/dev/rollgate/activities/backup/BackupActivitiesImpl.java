@@ -1,7 +1,7 @@
 package dev.rollgate.activities.backup;
 
-import dev.rollgate.activities.Failures;
 import dev.rollgate.activities.databases.DatabaseRegistry;
+import dev.rollgate.activities.deploy.AwsFailures;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupActivities;
 import dev.rollgate.workflows.backup.BackupIds;
@@ -83,9 +83,9 @@ public class BackupActivitiesImpl implements BackupActivities {
         throw FailureType.INVALID_INPUT.permanent(
             "bucket '" + bucket + "' is not accessible: " + e.awsErrorDetails().errorMessage());
       }
-      throw Failures.translate("checking bucket '" + bucket + "'", e);
+      throw AwsFailures.translate("checking bucket '" + bucket + "'", e);
     } catch (RuntimeException e) {
-      throw Failures.translate("checking bucket '" + bucket + "'", e);
+      throw AwsFailures.translate("checking bucket '" + bucket + "'", e);
     }
     String probe = "backups/.rollgate-probe-" + UUID.randomUUID();
     try {
@@ -95,9 +95,9 @@ public class BackupActivitiesImpl implements BackupActivities {
       if (e.statusCode() == 403) {
         throw FailureType.INVALID_INPUT.permanent("bucket '" + bucket + "' is not writable");
       }
-      throw Failures.translate("writing to bucket '" + bucket + "'", e);
+      throw AwsFailures.translate("writing to bucket '" + bucket + "'", e);
     } catch (RuntimeException e) {
-      throw Failures.translate("writing to bucket '" + bucket + "'", e);
+      throw AwsFailures.translate("writing to bucket '" + bucket + "'", e);
     }
   }
 
@@ -113,7 +113,7 @@ public class BackupActivitiesImpl implements BackupActivities {
     try (Connection c = target.open()) {
       return PgTools.serverVersion(c);
     } catch (Exception e) {
-      throw Failures.translate("connecting to database '" + target.name() + "'", e);
+      throw AwsFailures.translate("connecting to database '" + target.name() + "'", e);
     }
   }
 
@@ -147,7 +147,7 @@ public class BackupActivitiesImpl implements BackupActivities {
     try {
       engine.abortStaleUploads(key);
     } catch (RuntimeException e) {
-      throw Failures.translate("aborting stale uploads of " + key, e);
+      throw AwsFailures.translate("aborting stale uploads of " + key, e);
     }
     long started = clock.millis();
     metadata(
@@ -189,7 +189,7 @@ public class BackupActivitiesImpl implements BackupActivities {
       markFailed(job.backupId(), "cancelled");
       throw cancelled;
     } catch (Exception e) {
-      RuntimeException failure = Failures.translate("backup " + job.backupId(), e);
+      RuntimeException failure = AwsFailures.translate("backup " + job.backupId(), e);
       markFailed(job.backupId(), FailureType.rootMessage(failure));
       throw failure;
     }
@@ -232,7 +232,7 @@ public class BackupActivitiesImpl implements BackupActivities {
       aborted = engine.abortStaleUploads(key);
       s3.deleteObject(b -> b.bucket(bucket).key(key));
     } catch (RuntimeException e) {
-      throw Failures.translate("discarding backup " + backupId, e);
+      throw AwsFailures.translate("discarding backup " + backupId, e);
     }
     if (row != null) {
       metadata(
@@ -278,7 +278,7 @@ public class BackupActivitiesImpl implements BackupActivities {
       try {
         s3.deleteObject(r -> r.bucket(b.bucket()).key(b.objectKey()));
       } catch (RuntimeException ex) {
-        throw Failures.translate("deleting " + b.objectKey(), ex);
+        throw AwsFailures.translate("deleting " + b.objectKey(), ex);
       }
       metadata(
           () -> {
@@ -293,7 +293,7 @@ public class BackupActivitiesImpl implements BackupActivities {
     try {
       return action.get();
     } catch (RuntimeException e) {
-      throw Failures.translate("backup metadata", e);
+      throw AwsFailures.translate("backup metadata", e);
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.rollgate.activities.backup;
 
-import dev.rollgate.activities.Failures;
 import dev.rollgate.activities.databases.DatabaseRegistry;
+import dev.rollgate.activities.deploy.AwsFailures;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupIds;
 import dev.rollgate.workflows.backup.BackupInfo;
@@ -123,7 +123,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
                   FailureType.NOT_FOUND.permanent(
                       "database '" + database + "' has no completed backup"));
     } catch (RuntimeException e) {
-      throw Failures.translate("resolving the backup of " + database, e);
+      throw AwsFailures.translate("resolving the backup of " + database, e);
     }
   }
 
@@ -134,7 +134,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
     try (Connection c = server.open()) {
       return comment(c, targetDatabase) != null;
     } catch (Exception e) {
-      throw Failures.translate("looking for database '" + targetDatabase + "'", e);
+      throw AwsFailures.translate("looking for database '" + targetDatabase + "'", e);
     }
   }
 
@@ -208,7 +208,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
         Files.deleteIfExists(file);
       }
     } catch (Exception e) {
-      throw Failures.translate("restoring " + backup.backupId() + " into " + target, e);
+      throw AwsFailures.translate("restoring " + backup.backupId() + " into " + target, e);
     }
   }
 
@@ -315,7 +315,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
       DSL.using(c, SQLDialect.POSTGRES)
           .execute("drop database if exists {0} with (force)", DSL.name(targetDatabase));
     } catch (Exception e) {
-      throw Failures.translate("dropping database '" + targetDatabase + "'", e);
+      throw AwsFailures.translate("dropping database '" + targetDatabase + "'", e);
     }
   }
 
@@ -324,7 +324,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
     try {
       store.drill(drill);
     } catch (RuntimeException e) {
-      throw Failures.translate("recording drill " + drill.drillId(), e);
+      throw AwsFailures.translate("recording drill " + drill.drillId(), e);
     }
     if (drill.passed()) {
       verified(drill.database(), drill.atMillis());

@@ -1,6 +1,5 @@
 package dev.rollgate.activities.deploy;
 
-import dev.rollgate.activities.Failures;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.Router;
 import dev.rollgate.workflows.deploy.TrafficSplit;
@@ -228,6 +227,6 @@ public class AlbRouter implements TrafficRouter {
   }
 
   private static RuntimeException translate(String doing, SdkException e) {
-    return Failures.translate(doing, e);
+    return AwsFailures.translate(doing, e);
   }
 }

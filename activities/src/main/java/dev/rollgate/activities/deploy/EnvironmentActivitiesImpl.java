@@ -1,6 +1,5 @@
 package dev.rollgate.activities.deploy;
 
-import dev.rollgate.activities.Failures;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.CheckReport;
 import dev.rollgate.workflows.deploy.Environment;
@@ -49,6 +48,7 @@ public class EnvironmentActivitiesImpl implements EnvironmentActivities {
    */
   private static final int REVISIONS_TO_REUSE = 5;
 
+  private final AllowedHosts allowedHosts;
   private final EcsClient ecs;
   private final HttpClient http;
   private final Duration pollInterval;
@@ -59,9 +59,12 @@ public class EnvironmentActivitiesImpl implements EnvironmentActivities {
    *     and {@link #smoke} work)
    * @param pollInterval between two looks at a service or a health URL
    * @param requestTimeout of one health or smoke request
+   * @param allowedHosts the hosts a deployment may make this worker call
    */
-  public EnvironmentActivitiesImpl(EcsClient ecs, Duration pollInterval, Duration requestTimeout) {
+  public EnvironmentActivitiesImpl(
+      EcsClient ecs, Duration pollInterval, Duration requestTimeout, AllowedHosts allowedHosts) {
     this.ecs = ecs;
+    this.allowedHosts = allowedHosts;
     this.pollInterval = pollInterval;
     this.requestTimeout = requestTimeout;
     this.http =
@@ -71,8 +74,17 @@ public class EnvironmentActivitiesImpl implements EnvironmentActivities {
             .build();
   }
 
-  public EnvironmentActivitiesImpl(EcsClient ecs) {
-    this(ecs, Duration.ofSeconds(2), Duration.ofSeconds(3));
+  public EnvironmentActivitiesImpl(EcsClient ecs, Duration pollInterval, Duration requestTimeout) {
+    this(ecs, pollInterval, requestTimeout, AllowedHosts.loopback());
+  }
+
+  public EnvironmentActivitiesImpl(EcsClient ecs, AllowedHosts allowedHosts) {
+    this(ecs, Duration.ofSeconds(2), Duration.ofSeconds(3), allowedHosts);
+  }
+
+  @Override
+  public void checkUrls(List<String> urls) {
+    allowedHosts.check(urls);
   }
 
   @Override
@@ -420,7 +432,7 @@ public class EnvironmentActivitiesImpl implements EnvironmentActivities {
         || e instanceof ServiceNotActiveException) {
       return FailureType.NOT_FOUND.permanent(doing + ": " + FailureType.rootMessage(e));
     }
-    return Failures.translate(doing, e);
+    return AwsFailures.translate(doing, e);
   }
 
   // ---- HTTP ----

@@ -2,6 +2,7 @@ package dev.rollgate.activities.deploy;
 
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.Router;
+import dev.rollgate.workflows.deploy.ServerState;
 import dev.rollgate.workflows.deploy.TrafficSplit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,6 +42,7 @@ public class HaproxyRouter implements TrafficRouter {
   @Override
   public void validate(Router router) {
     String address = router.address();
+    checkNames(router);
     try {
       List<String> backends = backends(address);
       if (!backends.contains(router.scope())) {
@@ -66,6 +68,20 @@ public class HaproxyRouter implements TrafficRouter {
                   + ")");
         }
       }
+      for (ServerState s : servers(router)) {
+        if (!s.serving()) {
+          throw FailureType.INVALID_INPUT.permanent(
+              "haproxy "
+                  + s.describe()
+                  + ": "
+                  + (s.side().equals("stable")
+                      ? "all traffic would go to the canary"
+                      : "its share would go to stable")
+                  + "; make it serve first (set server "
+                  + s.server()
+                  + " state ready)");
+        }
+      }
       // setting a weight to what it is changes nothing, and proves the socket is level admin
       int weight = weight(address, router.scope(), router.stable());
       setWeight(address, router.scope(), router.stable(), weight);
@@ -77,6 +93,7 @@ public class HaproxyRouter implements TrafficRouter {
 
   @Override
   public TrafficSplit read(Router router) {
+    checkNames(router);
     try {
       return readWeights(router);
     } catch (IOException e) {
@@ -86,6 +103,7 @@ public class HaproxyRouter implements TrafficRouter {
 
   @Override
   public TrafficSplit shift(Router router, TrafficSplit split) {
+    checkNames(router);
     String address = router.address();
     try {
       setWeight(address, router.scope(), router.stable(), split.stable());
@@ -107,6 +125,57 @@ public class HaproxyRouter implements TrafficRouter {
       return split;
     } catch (IOException e) {
       throw unavailable(address, e);
+    }
+  }
+
+  /**
+   * Both servers' states from {@code show servers state}: MAINT (forced, inherited, from
+   * configuration, resolution or hostname maintenance), DRAIN, DOWN (operational state stopped,
+   * e.g. by a health check), else UP.
+   */
+  @Override
+  public List<ServerState> servers(Router router) {
+    checkNames(router);
+    try {
+      Map<String, Map<String, String>> all = serversState(router.address(), router.scope());
+      List<ServerState> states = new ArrayList<>();
+      for (String[] side :
+          new String[][] {{"stable", router.stable()}, {"canary", router.canary()}}) {
+        Map<String, String> server = all.get(side[1]);
+        if (server == null) {
+          throw FailureType.NOT_FOUND.permanent(
+              "haproxy backend '" + router.scope() + "' has no server '" + side[1] + "'");
+        }
+        states.add(new ServerState(side[0], router.scope() + "/" + side[1], state(server)));
+      }
+      return states;
+    } catch (IOException e) {
+      throw unavailable(router.address(), e);
+    }
+  }
+
+  // SRV_ADMF_* of HAProxy's srv_admin_state: FMAINT 0x01, IMAINT 0x02, CMAINT 0x04, FDRAIN 0x08,
+  // IDRAIN 0x10, RMAINT 0x20, HMAINT 0x40; srv_op_state 0 is SRV_ST_STOPPED
+  private static final int MAINT_FLAGS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+  private static final int DRAIN_FLAGS = 0x08 | 0x10;
+
+  static String state(Map<String, String> server) {
+    int admin = number(server.get("srv_admin_state"));
+    int op = number(server.get("srv_op_state"));
+    if ((admin & MAINT_FLAGS) != 0) {
+      return "MAINT";
+    }
+    if ((admin & DRAIN_FLAGS) != 0) {
+      return "DRAIN";
+    }
+    return op == 0 ? "DOWN" : ServerState.UP;
+  }
+
+  private static int number(String value) {
+    try {
+      return value == null ? 0 : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 
@@ -135,7 +204,7 @@ public class HaproxyRouter implements TrafficRouter {
    */
   public Map<String, Map<String, String>> serversState(String address, String backend)
       throws IOException {
-    String answer = command(address, "show servers state " + backend);
+    String answer = command(address, "show servers state " + named("backend", backend));
     String[] lines = answer.split("\n");
     List<String> header = null;
     Map<String, Map<String, String>> servers = new LinkedHashMap<>();
@@ -160,7 +229,9 @@ public class HaproxyRouter implements TrafficRouter {
 
   /** The server's current weight ({@code get weight} answers "current (initial N)"). */
   int weight(String address, String backend, String server) throws IOException {
-    String answer = command(address, "get weight " + backend + "/" + server).strip();
+    String answer =
+        command(address, "get weight " + named("backend", backend) + "/" + named("server", server))
+            .strip();
     String first = answer.split("\\s+", 2)[0];
     try {
       return Integer.parseInt(first);
@@ -171,7 +242,16 @@ public class HaproxyRouter implements TrafficRouter {
   }
 
   void setWeight(String address, String backend, String server, int weight) throws IOException {
-    String answer = command(address, "set weight " + backend + "/" + server + " " + weight).strip();
+    String answer =
+        command(
+                address,
+                "set weight "
+                    + named("backend", backend)
+                    + "/"
+                    + named("server", server)
+                    + " "
+                    + weight)
+            .strip();
     if (answer.isEmpty()) {
       return;
     }
@@ -191,8 +271,31 @@ public class HaproxyRouter implements TrafficRouter {
         "haproxy: set weight " + backend + "/" + server + " " + weight + ": " + answer);
   }
 
-  /** Sends one command and reads the whole answer (HAProxy closes the connection after it). */
+  /** All three names, before any command: a bad canary name must not leave stable changed. */
+  private static void checkNames(Router router) {
+    named("backend", router.scope());
+    named("server", router.stable());
+    named("server", router.canary());
+  }
+
+  /** A backend or server name, refused unless HAProxy's own rules allow it. */
+  private static String named(String what, String name) {
+    String problem = Router.haproxyNameProblem(what, name);
+    if (problem != null) {
+      throw FailureType.INVALID_INPUT.permanent(problem);
+    }
+    return name;
+  }
+
+  /**
+   * Sends one command and reads the whole answer (HAProxy closes the connection after it). A
+   * command holding a ';' or a line break (which would be a second command) is refused.
+   */
   public String command(String address, String command) throws IOException {
+    if (command.indexOf(';') >= 0 || command.indexOf('\n') >= 0 || command.indexOf('\r') >= 0) {
+      throw FailureType.INVALID_INPUT.permanent(
+          "haproxy: refusing a runtime API command with ';' or a line break in it");
+    }
     SocketAddress target = socketAddress(address);
     long deadline = System.nanoTime() + timeout.toNanos();
     try (SocketChannel channel =

@@ -2,8 +2,10 @@ package dev.rollgate.activities.deploy;
 
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.Router;
+import dev.rollgate.workflows.deploy.ServerState;
 import dev.rollgate.workflows.deploy.TrafficActivities;
 import dev.rollgate.workflows.deploy.TrafficSplit;
+import java.util.List;
 
 /**
  * {@link TrafficActivities} over HAProxy's runtime API and AWS ALB weighted target groups, chosen
@@ -36,6 +38,11 @@ public class TrafficActivitiesImpl implements TrafficActivities {
       throw FailureType.INVALID_INPUT.permanent(problem);
     }
     return target.shift(router, split);
+  }
+
+  @Override
+  public List<ServerState> servers(Router router) {
+    return routerFor(router).servers(router);
   }
 
   private TrafficRouter routerFor(Router router) {

@@ -1,7 +1,9 @@
 package dev.rollgate.activities.deploy;
 
 import dev.rollgate.workflows.deploy.Router;
+import dev.rollgate.workflows.deploy.ServerState;
 import dev.rollgate.workflows.deploy.TrafficSplit;
+import java.util.List;
 
 /**
  * One kind of traffic router (after Flagger's {@code pkg/router}): check it, read the shares it
@@ -18,6 +20,13 @@ interface TrafficRouter {
 
   /** Sets the shares, reads them back, and fails retryably when the read-back differs. */
   TrafficSplit shift(Router router, TrafficSplit split);
+
+  /** Both sides' servers as the router reports them ({@link ServerState#UP} or why not). */
+  default List<ServerState> servers(Router router) {
+    return List.of(
+        new ServerState("stable", router.stable(), ServerState.UP),
+        new ServerState("canary", router.canary(), ServerState.UP));
+  }
 
   /** Shares in percent from two weights, as the router divides traffic between them. */
   static TrafficSplit fromWeights(String where, int stable, int canary) {

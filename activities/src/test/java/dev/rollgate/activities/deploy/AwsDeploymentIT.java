@@ -13,6 +13,7 @@ import dev.rollgate.workflows.deploy.DeploymentWorkflowImpl;
 import dev.rollgate.workflows.deploy.Environment;
 import dev.rollgate.workflows.deploy.RollbackTriggers;
 import dev.rollgate.workflows.deploy.Router;
+import dev.rollgate.workflows.deploy.ServerState;
 import dev.rollgate.workflows.deploy.SmokeCheck;
 import dev.rollgate.workflows.deploy.Stage;
 import dev.rollgate.workflows.deploy.StageReport;
@@ -183,6 +184,11 @@ class AwsDeploymentIT {
       TrafficSplit now = real.shift(router, split);
       weightsAfterShift.add(weights(router.scope()));
       return now;
+    }
+
+    @Override
+    public List<ServerState> servers(Router router) {
+      return real.servers(router);
     }
   }
 

@@ -2,12 +2,14 @@ package dev.rollgate.activities.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.rollgate.activities.RequiredTools;
 import dev.rollgate.activities.TestInfra;
 import dev.rollgate.activities.Tools;
 import dev.rollgate.workflows.deploy.Router;
+import dev.rollgate.workflows.deploy.ServerState;
 import dev.rollgate.workflows.deploy.TrafficSplit;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
@@ -25,6 +27,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Against a real HAProxy: its runtime API on an admin-level stats socket, and real requests through
@@ -75,9 +79,20 @@ class HaproxyRouterTest {
           server canary 127.0.0.1:%d weight 10
         backend other
           server only 127.0.0.1:%d
+        backend checked
+          balance roundrobin
+          server stable 127.0.0.1:%d check inter 200ms fall 1 rise 1
+          server canary 127.0.0.1:%d check inter 200ms fall 1 rise 1
         """
             .formatted(
-                ADMIN_SOCKET, USER_SOCKET, frontendPort, stablePort, canaryPort, stablePort));
+                ADMIN_SOCKET,
+                USER_SOCKET,
+                frontendPort,
+                stablePort,
+                canaryPort,
+                stablePort,
+                stablePort,
+                TestInfra.freePort()));
     start();
   }
 
@@ -136,7 +151,7 @@ class HaproxyRouterTest {
     assertThat(failure.getType()).isEqualTo("NOT_FOUND");
     assertThat(failure.getOriginalMessage())
         .contains("has no backend 'api'")
-        .contains("(backends: app, other)");
+        .contains("(backends: app, other, checked)");
   }
 
   @Test
@@ -146,6 +161,102 @@ class HaproxyRouterTest {
         catchThrowableOfType(ApplicationFailure.class, () -> activities.validate(user));
     assertThat(failure.getType()).isEqualTo("INVALID_INPUT");
     assertThat(failure.getOriginalMessage()).contains("needs 'level admin'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "canary;set weight app/stable 0",
+        "canary\nset weight app/stable 0",
+        "canary set weight app/stable 0",
+        "canary\r"
+      })
+  void aServerNameHaproxyWouldNotAcceptIsRefusedBeforeAnyCommand(String name) throws Exception {
+    activities.shift(router, TrafficSplit.canaryAt(10));
+    Router injected = new Router(Router.HAPROXY, router.address(), "app", "stable", name);
+
+    // at the activity (Router.problem) and in the router itself, whoever calls it
+    for (Runnable call :
+        List.<Runnable>of(
+            () -> activities.validate(injected),
+            () -> activities.shift(injected, TrafficSplit.canaryAt(50)),
+            () -> haproxyRouter.validate(injected),
+            () -> haproxyRouter.shift(injected, TrafficSplit.canaryAt(50)),
+            () -> haproxyRouter.read(injected))) {
+      ApplicationFailure failure = catchThrowableOfType(ApplicationFailure.class, call::run);
+      assertThat(failure.getType()).isEqualTo("INVALID_INPUT");
+      assertThat(failure.isNonRetryable()).isTrue();
+      assertThat(failure.getOriginalMessage())
+          .contains("may contain only letters, digits, '-', '_', '.' and ':'")
+          .doesNotContain("\n");
+    }
+    Router badBackend = new Router(Router.HAPROXY, router.address(), name, "stable", "canary");
+    assertThat(
+            catchThrowableOfType(
+                    ApplicationFailure.class,
+                    () -> haproxyRouter.shift(badBackend, TrafficSplit.ALL_STABLE))
+                .getType())
+        .isEqualTo("INVALID_INPUT");
+    // no second command ran: the stable server's weight is still 90
+    assertThat(haproxyRouter.weight(router.address(), "app", "stable")).isEqualTo(90);
+    assertThat(activities.read(router)).isEqualTo(new TrafficSplit(90, 10));
+  }
+
+  @Test
+  void aRuntimeApiCommandWithASecondCommandInItIsNeverSent() {
+    ApplicationFailure failure =
+        catchThrowableOfType(
+            ApplicationFailure.class,
+            () -> haproxyRouter.command(router.address(), "show backend; set weight app/stable 0"));
+    assertThat(failure.getType()).isEqualTo("INVALID_INPUT");
+  }
+
+  @Test
+  void serverStatesAreReportedAndAServerOutOfServiceIsRefusedAtValidation() throws Exception {
+    assertThat(activities.servers(router))
+        .extracting(ServerState::state)
+        .containsExactly("UP", "UP");
+    try {
+      haproxyRouter.command(router.address(), "set server app/stable state maint");
+      assertThat(activities.servers(router))
+          .containsExactly(
+              new ServerState("stable", "app/stable", "MAINT"),
+              new ServerState("canary", "app/canary", "UP"));
+      ApplicationFailure failure =
+          catchThrowableOfType(ApplicationFailure.class, () -> activities.validate(router));
+      assertThat(failure.getType()).isEqualTo("INVALID_INPUT");
+      assertThat(failure.isNonRetryable()).isTrue();
+      assertThat(failure.getOriginalMessage())
+          .startsWith("haproxy server app/stable (stable) is in MAINT: all traffic would go to")
+          .doesNotContain("\n");
+
+      haproxyRouter.command(router.address(), "set server app/stable state ready");
+      haproxyRouter.command(router.address(), "set server app/canary state drain");
+      assertThat(activities.servers(router))
+          .extracting(ServerState::state)
+          .containsExactly("UP", "DRAIN");
+      assertThat(catchThrowableOfType(ApplicationFailure.class, () -> activities.validate(router)))
+          .hasMessageContaining("server app/canary (canary) is in DRAIN");
+    } finally {
+      haproxyRouter.command(router.address(), "set server app/stable state ready");
+      haproxyRouter.command(router.address(), "set server app/canary state ready");
+    }
+    activities.validate(router);
+  }
+
+  @Test
+  void aServerDownByItsHealthCheckIsReportedDown() {
+    Router checked = new Router(Router.HAPROXY, router.address(), "checked", "stable", "canary");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(activities.servers(checked))
+                    .containsExactly(
+                        new ServerState("stable", "checked/stable", "UP"),
+                        new ServerState("canary", "checked/canary", "DOWN")));
+    assertThat(catchThrowableOfType(ApplicationFailure.class, () -> activities.validate(checked)))
+        .hasMessageContaining("server checked/canary (canary) is in DOWN");
   }
 
   @Test

@@ -85,7 +85,9 @@ public class DeployStartCommand implements Callable<Integer> {
   @Option(names = "--haproxy-socket", description = "HAProxy runtime API: unix:/path or host:port")
   String haproxySocket;
 
-  @Option(names = "--backend", description = "HAProxy backend")
+  @Option(
+      names = "--backend",
+      description = "HAProxy backend (letters, digits, '-', '_', '.', ':', as HAProxy allows)")
   String backend;
 
   @Option(names = "--stable", description = "HAProxy server of the live version")
@@ -194,7 +196,11 @@ public class DeployStartCommand implements Callable<Integer> {
   @Option(names = "--no-analysis", description = "no analysis at all (timed shifts only)")
   boolean noAnalysis;
 
-  @Option(names = "--warm-up", description = "URL@RPS/DURATION, e.g. http://lb/@20/1m")
+  @Option(
+      names = "--warm-up",
+      description =
+          "URL@RPS/DURATION, e.g. http://lb/@20/1m (the host must be in the worker's"
+              + " rollgate.deploy.allowed-hosts)")
   String warmUp;
 
   @Option(names = "--load-test", description = "a locustfile on the worker host")
@@ -223,7 +229,9 @@ public class DeployStartCommand implements Callable<Integer> {
 
   @Option(
       names = {"--canary-url", "--idle-url"},
-      description = "the new side's own URL (load test host; blue-green health and smoke checks)")
+      description =
+          "the new side's own URL (load test host; blue-green health and smoke checks); its host"
+              + " must be in the worker's rollgate.deploy.allowed-hosts")
   String canaryUrl;
 
   @Option(names = "--smoke", description = "PATH=STATUS[:BODY], repeatable (blue-green)")

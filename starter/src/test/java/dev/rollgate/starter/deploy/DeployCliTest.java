@@ -70,6 +70,7 @@ class DeployCliTest {
   private HttpServer workerApi;
   private final AtomicReference<String> reportsJson = new AtomicReference<>("[]");
   private FakeTraffic traffic;
+  private final FakeEnvironments environments = new FakeEnvironments();
   private String address;
   private String workerUrl;
 
@@ -105,10 +106,11 @@ class DeployCliTest {
     var worker = factory.newWorker(TaskQueues.ROLLGATE);
     worker.registerWorkflowImplementationTypes(DeploymentWorkflowImpl.class);
     traffic = new FakeTraffic(System::currentTimeMillis);
+    environments.refusedHosts.add("metadata.evil");
     worker.registerActivitiesImplementations(
         traffic,
         new ScriptedAnalysis(System::currentTimeMillis),
-        new FakeEnvironments(),
+        environments,
         new RecordingAudit());
     factory.start();
     workerApi = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -231,6 +233,27 @@ class DeployCliTest {
     assertOneLineError(
         run(start("shop", "--load-test", "/srv/locustfile.py")), 2, "needs the canary's own URL");
     assertOneLineError(run(start("shop/x")), 2, "may contain only");
+    assertOneLineError(
+        run(
+            "deploy",
+            "start",
+            "shop",
+            "--version",
+            "2",
+            "--by",
+            "a",
+            "--router",
+            "haproxy",
+            "--haproxy-socket",
+            "unix:/run/haproxy/admin.sock",
+            "--backend",
+            "app;disable server app/blue",
+            "--stable",
+            "blue",
+            "--canary",
+            "green"),
+        2,
+        "may contain only letters, digits, '-', '_', '.' and ':'");
     Path plan = Files.createDirectories(Path.of("target", "deploy-plans")).resolve("bad.yaml");
     Files.writeString(plan, "stages: []\nsteps: 3\n");
     assertOneLineError(run(start("shop", "--plan", plan.toString())), 2, "unknown key 'steps'");
@@ -256,6 +279,16 @@ class DeployCliTest {
   }
 
   // ---- against Temporal ----
+
+  @Test
+  void aUrlOutsideTheWorkersAllowedHostsIsRefusedAtStartInOneLine() {
+    int shifts = traffic.shifts.size();
+    Result r = cli(start("web", "--warm-up", "http://metadata.evil/latest@5/1m"));
+
+    assertOneLineError(r, 2, "http://metadata.evil/latest is refused");
+    assertThat(r.err()).contains("failed to start");
+    assertThat(traffic.shifts).hasSize(shifts);
+  }
 
   @Test
   void startStatusGenericVerbsAndRetry() throws Exception {

@@ -1,6 +1,7 @@
 package dev.rollgate.worker.deploy;
 
 import dev.rollgate.activities.deploy.AlbRouter;
+import dev.rollgate.activities.deploy.AllowedHosts;
 import dev.rollgate.activities.deploy.AwsClients;
 import dev.rollgate.activities.deploy.EnvironmentActivitiesImpl;
 import dev.rollgate.activities.deploy.HaproxyRouter;
@@ -41,7 +42,7 @@ class DeployRouterConfiguration {
   }
 
   @Bean
-  EnvironmentActivitiesImpl environmentActivities(EcsClient ecs) {
-    return new EnvironmentActivitiesImpl(ecs);
+  EnvironmentActivitiesImpl environmentActivities(EcsClient ecs, RollgateProperties properties) {
+    return new EnvironmentActivitiesImpl(ecs, new AllowedHosts(properties.deploy().allowedHosts()));
   }
 }

@@ -1,12 +1,14 @@
 package dev.rollgate.worker.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rollgate.activities.deploy.AwsClients;
 import dev.rollgate.activities.deploy.EnvironmentActivitiesImpl;
 import dev.rollgate.activities.deploy.TrafficActivitiesImpl;
 import dev.rollgate.worker.RollgateProperties;
 import java.net.URI;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -42,6 +44,23 @@ class DeployRouterConfigurationTest {
               assertThat(context.getBean("environmentActivities"))
                   .isInstanceOf(EnvironmentActivitiesImpl.class);
             });
+  }
+
+  @Test
+  void allowedHostsBindAndTheEnvironmentActivityRefusesOthers() {
+    runner
+        .withPropertyValues("rollgate.deploy.allowed-hosts=lb.internal,*.svc.local")
+        .run(
+            context -> {
+              EnvironmentActivitiesImpl env = context.getBean(EnvironmentActivitiesImpl.class);
+              env.checkUrls(List.of("http://lb.internal/", "http://green.svc.local:8080/"));
+              assertThatThrownBy(() -> env.checkUrls(List.of("http://127.0.0.1/")))
+                  .hasMessageContaining("'127.0.0.1' is not in the worker's");
+            });
+    runner.run(
+        context ->
+            assertThat(context.getBean(RollgateProperties.class).deploy().allowedHosts())
+                .containsExactly("localhost", "127.0.0.1", "::1"));
   }
 
   @Test

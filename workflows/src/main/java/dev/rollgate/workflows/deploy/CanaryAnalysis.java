@@ -34,4 +34,42 @@ public record CanaryAnalysis(
     double allowedEffect,
     boolean mustHaveData,
     RollbackTriggers triggers,
-    Analysis settings) {}
+    Analysis settings) {
+
+  /** Null when well formed, else one line. */
+  public String problem() {
+    if (settings == null) {
+      return "the analysis needs its settings (interval, count, limits)";
+    }
+    if (settings.problem() != null) {
+      return "analysis: " + settings.problem();
+    }
+    if (!positive(window)) {
+      return "the analysis window must be longer than zero";
+    }
+    if (!positive(step)) {
+      return "the analysis step must be longer than zero";
+    }
+    if (minSamples < 1) {
+      return "min samples must be at least 1";
+    }
+    if (!(confidence > 0 && confidence < 1)) {
+      return "the confidence must be between 0 and 1 (e.g. 0.98)";
+    }
+    if (allowedEffect < 0) {
+      return "the allowed effect size must not be negative";
+    }
+    if (metrics != null) {
+      for (CanaryMetric m : metrics) {
+        if (m.problem() != null) {
+          return m.problem();
+        }
+      }
+    }
+    return triggers == null ? null : triggers.problem();
+  }
+
+  private static boolean positive(Duration d) {
+    return d != null && !d.isZero() && !d.isNegative();
+  }
+}

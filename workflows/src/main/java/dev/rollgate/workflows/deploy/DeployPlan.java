@@ -204,4 +204,30 @@ public final class DeployPlan {
     int weight = r.stages().get(i).weight();
     return r.approveAt().stream().anyMatch(at -> at > previous && at <= weight);
   }
+
+  /** The {@code deploy-started} audit line. */
+  static String started(DeployRequest r) {
+    return r.version()
+        + " ("
+        + r.strategy()
+        + ", "
+        + r.stages().size()
+        + " stages, rollback "
+        + r.rollback().words()
+        + ") on "
+        + r.router().describe()
+        + (r.reason() == null ? "" : ": " + r.reason());
+  }
+
+  /** The {@code deploy-retry} audit line. */
+  static String retry(DeployRequest r, ResumeFrom from) {
+    return "retry of run "
+        + from.previousRunId()
+        + " from stage "
+        + (from.stage() + 1)
+        + " ("
+        + r.stages().get(from.stage()).label()
+        + "), restoring "
+        + from.restore();
+  }
 }

@@ -2,6 +2,7 @@ package dev.rollgate.workflows.deploy;
 
 import dev.rollgate.workflows.gate.ApprovalPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -82,6 +83,18 @@ public record DeployRequest(
     return rollbackWindow == null ? Duration.ZERO : rollbackWindow;
   }
 
+  /** The URLs this deployment makes the worker call: warm-up, load-test host, idle side. */
+  public List<String> outboundUrls() {
+    List<String> urls = new ArrayList<>();
+    if (warmUp != null && warmUp.url() != null) {
+      urls.add(warmUp.url());
+    }
+    if (canaryUrl != null) {
+      urls.add(canaryUrl);
+    }
+    return urls;
+  }
+
   public boolean blueGreen() {
     return BLUE_GREEN.equals(strategy);
   }
@@ -125,18 +138,15 @@ public record DeployRequest(
     if (r != null) {
       return r;
     }
-    String a = analysisProblem(analysis);
-    if (a != null) {
-      return a;
+    if (analysis != null && analysis.problem() != null) {
+      return analysis.problem();
     }
     if (warmUp != null && warmUp.problem() != null) {
       return warmUp.problem();
     }
-    if (loadTest != null) {
-      String l = loadTestProblem();
-      if (l != null) {
-        return l;
-      }
+    String l = loadTestProblem();
+    if (l != null) {
+      return l;
     }
     if (canaryUrl != null
         && !(canaryUrl.startsWith("http://") || canaryUrl.startsWith("https://"))) {
@@ -154,15 +164,7 @@ public record DeployRequest(
     if (!approveAt().isEmpty() && (approvals == null || approvals.required() < 1)) {
       return "an approval gate needs at least one approver";
     }
-    if (resumeFrom != null) {
-      if (resumeFrom.stage() < 0 || resumeFrom.stage() >= stages().size()) {
-        return "retry stage " + resumeFrom.stage() + " is not a stage of this deployment";
-      }
-      if (resumeFrom.restore() == null || resumeFrom.restore().problem() != null) {
-        return "a retry needs the split to restore first";
-      }
-    }
-    return null;
+    return resumeFrom == null ? null : resumeFrom.problem(stages().size());
   }
 
   /** Weights 1..100, strictly increasing, ending at 100; holds not negative. */
@@ -172,8 +174,8 @@ public record DeployRequest(
     }
     int previous = 0;
     for (Stage st : stages) {
-      if (st.weight() < 1 || st.weight() > 100) {
-        return "stage weight " + st.weight() + " is outside 1-100";
+      if (st.problem() != null) {
+        return st.problem();
       }
       if (st.weight() <= previous) {
         return "stage weights must be strictly increasing ("
@@ -181,9 +183,6 @@ public record DeployRequest(
             + " then "
             + st.weight()
             + ")";
-      }
-      if (st.hold() == null || st.hold().isNegative()) {
-        return "the hold of stage " + st.label() + " must not be negative";
       }
       previous = st.weight();
     }
@@ -193,65 +192,12 @@ public record DeployRequest(
     return null;
   }
 
-  private static String analysisProblem(CanaryAnalysis a) {
-    if (a == null) {
+  private String loadTestProblem() {
+    if (loadTest == null) {
       return null;
     }
-    if (a.settings() == null) {
-      return "the analysis needs its settings (interval, count, limits)";
-    }
-    if (a.settings().problem() != null) {
-      return "analysis: " + a.settings().problem();
-    }
-    if (a.window() == null || a.window().isZero() || a.window().isNegative()) {
-      return "the analysis window must be longer than zero";
-    }
-    if (a.step() == null || a.step().isZero() || a.step().isNegative()) {
-      return "the analysis step must be longer than zero";
-    }
-    if (a.minSamples() < 1) {
-      return "min samples must be at least 1";
-    }
-    if (!(a.confidence() > 0 && a.confidence() < 1)) {
-      return "the confidence must be between 0 and 1 (e.g. 0.98)";
-    }
-    if (a.allowedEffect() < 0) {
-      return "the allowed effect size must not be negative";
-    }
-    if (a.metrics() != null) {
-      for (CanaryMetric m : a.metrics()) {
-        if (m.name() == null || !m.name().matches("[A-Za-z0-9_.-]{1,64}")) {
-          return "metric name '" + m.name() + "' must be 1-64 letters, digits, '_', '.' or '-'";
-        }
-        if (m.query() == null || m.query().isBlank()) {
-          return "metric '" + m.name() + "' has an empty query";
-        }
-      }
-    }
-    RollbackTriggers t = a.triggers();
-    if (t != null
-        && (t.maxErrorRatio() < 0
-            || t.maxP95Seconds() <= 0
-            || t.max5xx() < 1
-            || t.within5xx() == null
-            || t.within5xx().isZero()
-            || t.within5xx().isNegative())) {
-      return "rollback triggers must be positive (error ratio, p95, 5xx count and window)";
-    }
-    return null;
-  }
-
-  private String loadTestProblem() {
-    if (loadTest.locustfile() == null || loadTest.locustfile().isBlank()) {
-      return "a load test needs a locustfile";
-    }
-    if (loadTest.users() < 1 || loadTest.spawnRate() < 1) {
-      return "a load test needs at least 1 user and a spawn rate of at least 1";
-    }
-    if (loadTest.duration() == null
-        || loadTest.duration().isZero()
-        || loadTest.duration().isNegative()) {
-      return "the load test duration must be longer than zero";
+    if (loadTest.problem() != null) {
+      return loadTest.problem();
     }
     if (canaryUrl == null) {
       return "a load test needs the canary's own URL (--canary-url)";
@@ -279,37 +225,11 @@ public record DeployRequest(
       return "the rollback window must not be negative";
     }
     for (SmokeCheck c : smoke()) {
-      if (c.path() == null || !c.path().startsWith("/")) {
-        return "smoke check path '" + c.path() + "' must start with /";
-      }
-      if (c.expectStatus() < 100 || c.expectStatus() > 599) {
-        return "smoke check " + c.path() + " expects status " + c.expectStatus() + " (100-599)";
+      if (c.problem() != null) {
+        return c.problem();
       }
     }
-    if (environment != null) {
-      Environment e = environment;
-      if (!Environment.ECS.equals(e.type())) {
-        return "unknown environment '" + e.type() + "' (expected ecs)";
-      }
-      if (blank(e.cluster())
-          || blank(e.stableService())
-          || blank(e.idleService())
-          || blank(e.taskFamily())
-          || blank(e.image())) {
-        return "an ECS environment needs a cluster, both services, a task family and an image";
-      }
-      if (e.stableService().equals(e.idleService())) {
-        return "the live and idle ECS services must differ";
-      }
-      if (e.desiredCount() < 1) {
-        return "the idle side needs at least 1 task";
-      }
-    }
-    return null;
-  }
-
-  private static boolean blank(String s) {
-    return s == null || s.isBlank();
+    return environment == null ? null : environment.problem();
   }
 
   /** The same request, carrying state across continue-as-new. */

@@ -21,4 +21,29 @@ public record Environment(
     String image,
     int desiredCount) {
   public static final String ECS = "ecs";
+
+  /** Null when well formed (existence is checked by the environment activity), else one line. */
+  public String problem() {
+    if (!ECS.equals(type)) {
+      return "unknown environment '" + type + "' (expected ecs)";
+    }
+    if (blank(cluster)
+        || blank(stableService)
+        || blank(idleService)
+        || blank(taskFamily)
+        || blank(image)) {
+      return "an ECS environment needs a cluster, both services, a task family and an image";
+    }
+    if (stableService.equals(idleService)) {
+      return "the live and idle ECS services must differ";
+    }
+    if (desiredCount < 1) {
+      return "the idle side needs at least 1 task";
+    }
+    return null;
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
 }

@@ -17,6 +17,14 @@ public interface EnvironmentActivities {
   void validate(Environment environment);
 
   /**
+   * Checks, at start, that the worker may call every URL the deployment names (warm-up, load-test
+   * host, idle side): non-retryable {@code INVALID_INPUT} for a host outside the worker's {@code
+   * rollgate.deploy.allowed-hosts}.
+   */
+  @ActivityMethod(name = "CheckOutboundUrls")
+  void checkUrls(List<String> urls);
+
+  /**
    * Registers the new version's task definition and updates the idle service to it (idempotent by
    * {@code key}); returns the task definition ARN.
    */

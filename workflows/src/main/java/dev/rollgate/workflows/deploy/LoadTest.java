@@ -18,4 +18,19 @@ public record LoadTest(
     int spawnRate,
     Duration duration,
     double maxFailureRatio,
-    double maxP95Millis) {}
+    double maxP95Millis) {
+
+  /** Null when well formed, else one line (where it runs is checked by the request). */
+  public String problem() {
+    if (locustfile == null || locustfile.isBlank()) {
+      return "a load test needs a locustfile";
+    }
+    if (users < 1 || spawnRate < 1) {
+      return "a load test needs at least 1 user and a spawn rate of at least 1";
+    }
+    if (duration == null || duration.isZero() || duration.isNegative()) {
+      return "the load test duration must be longer than zero";
+    }
+    return null;
+  }
+}

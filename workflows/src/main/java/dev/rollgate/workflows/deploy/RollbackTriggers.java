@@ -12,6 +12,19 @@ import java.time.Duration;
  */
 public record RollbackTriggers(
     double maxErrorRatio, double maxP95Seconds, int max5xx, Duration within5xx) {
+  /** Null when every trigger is positive, else one line. */
+  public String problem() {
+    if (maxErrorRatio < 0
+        || maxP95Seconds <= 0
+        || max5xx < 1
+        || within5xx == null
+        || within5xx.isZero()
+        || within5xx.isNegative()) {
+      return "rollback triggers must be positive (error ratio, p95, 5xx count and window)";
+    }
+    return null;
+  }
+
   public static RollbackTriggers defaults() {
     return new RollbackTriggers(0.02, 0.5, 10, Duration.ofSeconds(30));
   }

@@ -1,5 +1,7 @@
 package dev.rollgate.workflows.deploy;
 
+import java.util.regex.Pattern;
+
 /**
  * Where a deployment's traffic is split, and between what.
  *
@@ -18,6 +20,24 @@ package dev.rollgate.workflows.deploy;
 public record Router(String type, String address, String scope, String stable, String canary) {
   public static final String HAPROXY = "haproxy";
   public static final String ALB = "alb";
+
+  /** HAProxy's own rule for proxy and server names: letters, digits, '-', '_', '.' and ':'. */
+  private static final Pattern HAPROXY_NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
+
+  /**
+   * Null when {@code name} is a valid HAProxy backend or server name, else one line. Names go into
+   * runtime API commands, where a ';', a space or a line break would start another command.
+   */
+  public static String haproxyNameProblem(String what, String name) {
+    if (name != null && HAPROXY_NAME.matcher(name).matches()) {
+      return null;
+    }
+    return "haproxy "
+        + what
+        + " name '"
+        + (name == null ? "" : name.replace("\n", "\\n").replace("\r", "\\r"))
+        + "' may contain only letters, digits, '-', '_', '.' and ':'";
+  }
 
   /** Null when well formed (existence is checked by the router activity), else one line. */
   public String problem() {
@@ -40,6 +60,15 @@ public record Router(String type, String address, String scope, String stable, S
       return "the stable and canary "
           + (type.equals(HAPROXY) ? "servers" : "target groups")
           + " must differ";
+    }
+    if (type.equals(HAPROXY)) {
+      for (String[] name :
+          new String[][] {{"backend", scope}, {"server", stable}, {"server", canary}}) {
+        String problem = haproxyNameProblem(name[0], name[1]);
+        if (problem != null) {
+          return problem;
+        }
+      }
     }
     if (type.equals(ALB)) {
       for (String arn : new String[] {scope, stable, canary}) {

@@ -14,4 +14,15 @@ public record Stage(int weight, Duration hold) {
   public String label() {
     return weight + " %";
   }
+
+  /** Null when well formed (weight 1..100, hold not negative), else one line. */
+  public String problem() {
+    if (weight < 1 || weight > 100) {
+      return "stage weight " + weight + " is outside 1-100";
+    }
+    if (hold == null || hold.isNegative()) {
+      return "the hold of stage " + label() + " must not be negative";
+    }
+    return null;
+  }
 }

@@ -2,6 +2,7 @@ package dev.rollgate.workflows.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.rollgate.workflows.gate.Analysis;
 import dev.rollgate.workflows.gate.Approval;
@@ -14,6 +15,7 @@ import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.deploy.FakeEnvironments;
 import dev.rollgate.workflows.testing.deploy.FakeTraffic;
 import dev.rollgate.workflows.testing.deploy.ScriptedAnalysis;
+import dev.rollgate.workflows.testing.deploy.SlowCall;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -327,6 +329,134 @@ class DeploymentWorkflowTest {
     result(wf);
   }
 
+  // ---- server states: a side that takes no traffic is drift ----
+
+  @Test
+  void aCanaryInMaintDuringAHoldPausesSayingSoUnderPolicyPause(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow wf = start(canary().rollback(RollbackPolicy.PAUSE).build());
+    env.sleep(Duration.ofMinutes(2).plusSeconds(30));
+    traffic.states.put("green", "MAINT");
+    env.sleep(Duration.ofMinutes(1));
+
+    assertThat(wf.status().phase()).isEqualTo(Phase.PAUSED);
+    assertThat(wf.status().release().gate().pauseReason())
+        .contains("server green (canary) is in MAINT")
+        .doesNotContain("no data");
+    assertThat(traffic.split("app")).isEqualTo(new TrafficSplit(95, 5));
+    wf.abort(new OperatorCommand("bob", "done"));
+    assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
+  }
+
+  @Test
+  void aCanaryInMaintDuringAHoldRollsBackUnderAuto(TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow wf = start(canary().build());
+    env.sleep(Duration.ofMinutes(2).plusSeconds(30));
+    traffic.states.put("green", "DOWN");
+
+    DeployResult result = result(wf);
+    assertThat(result.phase()).isEqualTo(Phase.ROLLED_BACK);
+    assertThat(result.summary()).contains("server green (canary) is in DOWN");
+    assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
+  }
+
+  @Test
+  void aStableServerInMaintPausesEvenUnderAuto(TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow wf = start(canary().build());
+    env.sleep(Duration.ofMinutes(2).plusSeconds(30));
+    traffic.states.put("blue", "MAINT");
+    env.sleep(Duration.ofMinutes(1));
+
+    // a rollback would send everything to a server that takes nothing: a human decides
+    assertThat(wf.status().phase()).isEqualTo(Phase.PAUSED);
+    assertThat(wf.status().release().gate().pauseReason())
+        .contains("server blue (stable) is in MAINT: all traffic goes to the canary");
+    traffic.states.remove("blue");
+    wf.resume(new OperatorCommand("bob", "blue is back"));
+    env.sleep(Duration.ofMinutes(1));
+    assertThat(wf.status().phase()).isNotEqualTo(Phase.PAUSED);
+    wf.abort(new OperatorCommand("bob", "done"));
+    result(wf);
+  }
+
+  // ---- nothing races the rollback (every router and side change goes through one chain) ----
+
+  /** Waits (in the workflow's time) until the slow call has started. */
+  private void awaitInFlight(SlowCall call, boolean skipTime) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              if (skipTime && !call.entered()) {
+                env.sleep(Duration.ofSeconds(5));
+              }
+              return call.entered();
+            });
+  }
+
+  /**
+   * Aborts while a change is in flight, gives the undo time to (wrongly) overtake it, lets it land.
+   */
+  private void abortWhileInFlight(DeploymentWorkflow wf, SlowCall call) {
+    wf.abort(new OperatorCommand("bob", "incident"));
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+    call.release();
+  }
+
+  @Test
+  void anAbortDuringAStageShiftUndoesItOnceItHasLanded(TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    traffic.slowShift.arm();
+    DeploymentWorkflow wf = start(canary().build());
+    awaitInFlight(traffic.slowShift, false);
+
+    abortWhileInFlight(wf, traffic.slowShift);
+
+    assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
+    assertThat(traffic.shifts).containsExactly(new TrafficSplit(95, 5), ALL_STABLE);
+    assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
+  }
+
+  @Test
+  void anAbortDuringADriftReapplyUndoesAfterItNeverBefore(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    DeploymentWorkflow wf = start(canary().build());
+    env.sleep(Duration.ofMinutes(2).plusSeconds(30));
+    traffic.drift("app", ALL_STABLE); // the next check re-applies 95/5, slowly
+    traffic.slowShift.arm();
+    awaitInFlight(traffic.slowShift, true);
+
+    abortWhileInFlight(wf, traffic.slowShift);
+
+    assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
+    // the re-apply landed first, the rollback after it: the router ends on stable
+    assertThat(traffic.shifts).endsWith(new TrafficSplit(95, 5), ALL_STABLE);
+    assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
+    assertThat(audit.actions())
+        .containsSubsequence("rollgate:traffic-drift", "rollgate:traffic-rollback");
+  }
+
+  @Test
+  void anAbortWhileTheIdleSideIsPreparedScalesItDownAfterItCameUp(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    environments.slowPrepare.arm();
+    DeploymentWorkflow wf = start(blueGreen().build());
+    awaitInFlight(environments.slowPrepare, false);
+
+    abortWhileInFlight(wf, environments.slowPrepare);
+
+    assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
+    // the rollback's retire comes after the prepare landed: the idle side ends at 0
+    assertThat(environments.changes).containsExactly("up api-green", "down api-green");
+    assertThat(traffic.shifts).isEmpty();
+    assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
+  }
+
   @Test
   void noDataIsInconclusiveAndPausesNeverPasses(TestWorkflowEnvironment env, Worker worker) {
     startWorker(env, worker);
@@ -397,6 +527,19 @@ class DeploymentWorkflowTest {
       assertFails(wf, "INVALID_INPUT", reasons.get(i));
     }
     assertThat(traffic.validations.get()).isZero();
+    assertThat(traffic.shifts).isEmpty();
+  }
+
+  @Test
+  void aUrlTheWorkerMayNotCallIsRefusedAtStartBeforeAnyChange(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    environments.refusedHosts.add("169.254.169.254");
+    DeploymentWorkflow wf = start(blueGreen().canaryUrl("http://169.254.169.254/latest").build());
+
+    assertFails(wf, "INVALID_INPUT", "http://169.254.169.254/latest is refused");
+    assertThat(traffic.validations.get()).isZero();
+    assertThat(environments.prepared).isEmpty();
     assertThat(traffic.shifts).isEmpty();
   }
 

@@ -1,9 +1,11 @@
 package dev.rollgate.workflows.testing.deploy;
 
+import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.CheckReport;
 import dev.rollgate.workflows.deploy.Environment;
 import dev.rollgate.workflows.deploy.EnvironmentActivities;
 import dev.rollgate.workflows.deploy.SmokeCheck;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,12 +17,33 @@ public final class FakeEnvironments implements EnvironmentActivities {
   public final List<String> retired = new CopyOnWriteArrayList<>();
   public final AtomicBoolean smokePasses = new AtomicBoolean(true);
 
+  /** Prepares and retires in the order they took effect. */
+  public final List<String> changes = new CopyOnWriteArrayList<>();
+
+  /** Arm it to make the next prepare slow: the idle side comes up only once released. */
+  public final SlowCall slowPrepare = new SlowCall();
+
+  /** Hosts the fake worker refuses to call (its allow-list leaves them out). */
+  public final List<String> refusedHosts = new CopyOnWriteArrayList<>();
+
   @Override
   public void validate(Environment environment) {}
 
   @Override
+  public void checkUrls(List<String> urls) {
+    for (String url : urls) {
+      if (refusedHosts.contains(URI.create(url).getHost())) {
+        throw FailureType.INVALID_INPUT.permanent(
+            "deployment URL " + url + " is refused: not in rollgate.deploy.allowed-hosts");
+      }
+    }
+  }
+
+  @Override
   public String prepare(Environment environment, String version, String key) {
+    slowPrepare.pass();
     prepared.add(environment.idleService() + "@" + version);
+    changes.add("up " + environment.idleService());
     return "arn:aws:ecs:us-east-1:000000000000:task-definition/" + environment.taskFamily() + ":2";
   }
 
@@ -56,5 +79,6 @@ public final class FakeEnvironments implements EnvironmentActivities {
   @Override
   public void retire(Environment environment, String service) {
     retired.add(service);
+    changes.add("down " + service);
   }
 }

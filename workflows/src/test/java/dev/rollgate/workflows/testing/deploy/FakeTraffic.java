@@ -2,6 +2,7 @@ package dev.rollgate.workflows.testing.deploy;
 
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.Router;
+import dev.rollgate.workflows.deploy.ServerState;
 import dev.rollgate.workflows.deploy.TrafficActivities;
 import dev.rollgate.workflows.deploy.TrafficSplit;
 import java.util.List;
@@ -22,6 +23,9 @@ public final class FakeTraffic implements TrafficActivities {
 
   /** When set, every read answers this (a router that does not do what it is told). */
   public final AtomicReference<TrafficSplit> lyingRead = new AtomicReference<>();
+
+  /** Arm it to make the next shift slow: it lands only once released. */
+  public final SlowCall slowShift = new SlowCall();
 
   private final LongSupplier clock;
 
@@ -46,10 +50,21 @@ public final class FakeTraffic implements TrafficActivities {
 
   @Override
   public TrafficSplit shift(Router router, TrafficSplit split) {
+    slowShift.pass();
     splits.put(router.scope(), split);
     shifts.add(split);
     shiftTimes.add(clock.getAsLong());
     return split;
+  }
+
+  /** Server states by server name (UP when absent), as a person or a health check sets them. */
+  public final Map<String, String> states = new ConcurrentHashMap<>();
+
+  @Override
+  public List<ServerState> servers(Router router) {
+    return List.of(
+        new ServerState("stable", router.stable(), states.getOrDefault(router.stable(), "UP")),
+        new ServerState("canary", router.canary(), states.getOrDefault(router.canary(), "UP")));
   }
 
   /** Changes the weights behind Rollgate's back (an HAProxy reload, a person). */
