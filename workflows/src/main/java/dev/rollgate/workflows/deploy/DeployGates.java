@@ -170,9 +170,11 @@ final class DeployGates {
         triggers.run();
       }
       checks[0]++;
+      // the hold's check number, carried when the hold spans runs (older holds: counted here)
+      int check = release.inHold() ? release.holdCheck() : checks[0];
       // at 100 % there is no baseline to compare with: the triggers watch the new version alone
       if (background != null
-          && checks[0] % analysisEvery == 0
+          && check % analysisEvery == 0
           && canaryPercent.getAsInt() < 100
           && !release.isPaused()) {
         background.run();

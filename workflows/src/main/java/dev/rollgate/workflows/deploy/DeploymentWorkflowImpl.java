@@ -80,8 +80,10 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
         new DeployGates(release, request, stubs, reports, () -> traffic.split().canary(), idleSide);
     if (carried != null) {
       next = carried.next();
-      applied = carried.next();
+      applied = carried.applied() != null ? carried.applied() : carried.next();
       committed = carried.committed();
+      reports.resume(carried.report());
+      traffic.reported(carried.serverState());
     }
   }
 
@@ -121,9 +123,17 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
         + ")";
   }
 
-  /** What the next run needs to go on where this one is. */
+  /** What the next run needs to go on where this one is (between stages or in a hold). */
   private DeployProgress carry() {
-    return new DeployProgress(next, traffic.split(), committed, reports.views(), release.carry());
+    return new DeployProgress(
+        next,
+        traffic.split(),
+        committed,
+        reports.views(),
+        release.carry(),
+        applied,
+        reports.carried(),
+        traffic.reported());
   }
 
   private void prepare() {
@@ -196,6 +206,11 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
     List<Stage> stages = request.stages();
     Stage stage = stages.get(i);
     String label = stage.label();
+    if (release.resumesHold()) {
+      // the run before continued as new in this stage's hold: the stage shifted already
+      holdAndFinish(i, stage, label);
+      return;
+    }
     int before = i == 0 ? 0 : stages.get(i - 1).weight();
     if (request.loadTest() != null && request.loadTestAfter() == before) {
       gates.loadTest();
@@ -224,6 +239,11 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
       warmUp = Async.function(stubs.longRunning()::warmUp, w.url(), w.perSecond(), w.duration());
     }
     release.checkAborted();
+    holdAndFinish(i, stage, label);
+  }
+
+  private void holdAndFinish(int i, Stage stage, String label) {
+    List<Stage> stages = request.stages();
     if (!stage.hold().isZero()) {
       holdStep = "hold at " + label;
       holdWithChecks(stage.hold());
@@ -310,11 +330,18 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
 
   // ---- visibility ----
 
-  /** The next run's input, between stages only (not yet in the middle of a hold). */
+  /**
+   * The next run's input, between stages or in the middle of a hold; in a hold, not while the
+   * warm-up activity still runs (the hold asks again at its next check).
+   */
   @Override
   public DeployRequest nextRun() {
-    if (release.inHold()) {
-      return null;
+    if (warmUp != null && release.inHold()) {
+      if (!warmUp.isCompleted()) {
+        return null;
+      }
+      reports.note(warmUp.get());
+      warmUp = null;
     }
     return request.withCarried(carry());
   }

@@ -50,6 +50,23 @@ final class StageReports {
     stageViews.addAll(carried);
   }
 
+  ReportInProgress carried() {
+    return new ReportInProgress(
+        List.copyOf(measured), List.copyOf(notes), lastAnalysis, lastLoadTest, breaches);
+  }
+
+  /** Takes up the report in the making of the run before. */
+  void resume(ReportInProgress c) {
+    if (c == null) {
+      return;
+    }
+    measured.addAll(c.measured() == null ? List.of() : c.measured());
+    notes.addAll(c.notes() == null ? List.of() : c.notes());
+    lastAnalysis = c.lastAnalysis() == null ? List.of() : c.lastAnalysis();
+    lastLoadTest = c.lastLoadTest();
+    breaches = c.breaches();
+  }
+
   List<DeployStatus.StageView> views() {
     return List.copyOf(stageViews);
   }

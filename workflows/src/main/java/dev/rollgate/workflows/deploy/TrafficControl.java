@@ -53,6 +53,15 @@ final class TrafficControl {
     this.split = split;
   }
 
+  /** The server-state finding already audited under policy never (carried across runs). */
+  String reported() {
+    return reported;
+  }
+
+  void reported(String finding) {
+    reported = finding;
+  }
+
   /** Decides, once per run and before any write, whether this run serialises all its writes. */
   void decide() {
     int version = Workflow.getVersion(SERIALISED, Workflow.DEFAULT_VERSION, 2);

@@ -40,7 +40,11 @@ class DeploymentReplayTest {
         WorkflowExecutionHistory.fromJson(Files.readString(history));
     assertThat(recorded.getEvents()).isNotEmpty();
 
-    replay(recorded, DeploymentWorkflowImpl.class);
+    replay(
+        recorded,
+        history.getFileName().toString().startsWith("deploy-mid-hold-")
+            ? DeployHistoryBudgetTest.SmallBudgetDeployment.class
+            : DeploymentWorkflowImpl.class);
   }
 
   /** The deployment with one more command at its start, as a careless edit would add. */

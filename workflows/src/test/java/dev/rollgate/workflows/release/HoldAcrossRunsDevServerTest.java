@@ -35,10 +35,12 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Holds that continue as new in their middle, on a real Temporal dev server with a small history
@@ -116,6 +118,7 @@ class HoldAcrossRunsDevServerTest {
   }
 
   @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES) // long: on a busy 2-core machine
   void pauseApproveAndAbortAcrossSeveralSwitchesWithNoUpdateLost() {
     String id = "dial/dev-server";
     DialRequest request =

@@ -29,8 +29,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -124,6 +126,7 @@ class RolloutHistoryBudgetTest {
   }
 
   @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES) // long: on a busy 2-core machine
   void sevenDayHoldCheckedEveryMinuteWithTwoGuardrailsStaysWithinTheBudgetAcrossPauseAndApproval(
       TestWorkflowEnvironment env, Worker worker) {
     InMemoryFlags flags = new InMemoryFlags(env::currentTimeMillis, FLAG);
