@@ -12,11 +12,14 @@ import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
+import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.flags.Rule;
 import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.gate.OperatorText;
 import io.temporal.failure.ApplicationFailure;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,11 +110,17 @@ class FlagAdminController {
     if (by.isBlank()) {
       return error(HttpStatus.BAD_REQUEST, "'by' (who is changing the flag) is required");
     }
+    String reason = edit.path("reason").asText(null);
+    String tooLong = OperatorText.byProblem("'by'", by);
+    if (tooLong == null) {
+      tooLong = OperatorText.textProblem("'reason'", reason);
+    }
+    if (tooLong != null) {
+      return error(HttpStatus.BAD_REQUEST, tooLong);
+    }
     String key = edit.path("idempotencyKey").asText("cli/" + name + "/" + UUID.randomUUID());
     FlagStore.Applied applied =
-        store.apply(
-            new FlagStore.Change(
-                name, change, true, key, by, edit.path("reason").asText(null), null));
+        store.apply(new FlagStore.Change(name, change, true, key, by, reason, null));
     FlagDefinition saved = applied.definition();
     ObjectNode answer = (ObjectNode) JSON.readTree(FlagCodec.toJson(saved));
     try {
@@ -170,11 +179,7 @@ class FlagAdminController {
   private static UnaryOperator<FlagDefinition> edits(JsonNode edit) {
     List<UnaryOperator<FlagDefinition>> steps = new ArrayList<>();
     if (edit.has("percent")) {
-      double percent = edit.get("percent").asDouble(-1);
-      if (!(percent >= 0 && percent <= 100)) {
-        throw new IllegalArgumentException("percent " + edit.get("percent") + " is outside 0-100");
-      }
-      int bp = (int) Math.round(percent * 100);
+      int bp = FlagValidation.basisPoints("percent", decimal(edit.get("percent")));
       steps.add(d -> d.withRolloutBasisPoints(bp));
     }
     if (edit.has("enabled")) {
@@ -212,6 +217,18 @@ class FlagAdminController {
       }
       return result;
     };
+  }
+
+  /** A number, also written as a JSON string ({@code "12.5"}), exactly as written. */
+  private static BigDecimal decimal(JsonNode node) {
+    if (node.isNumber()) {
+      return node.decimalValue();
+    }
+    try {
+      return new BigDecimal(node.asText().trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("percent " + node + " is not a number");
+    }
   }
 
   private static List<String> strings(JsonNode edit, String field) {

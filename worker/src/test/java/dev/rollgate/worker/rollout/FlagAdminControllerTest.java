@@ -188,6 +188,57 @@ class FlagAdminControllerTest {
   }
 
   @Test
+  void percentagesFinerThanOneBasisPointAreRefusedNotRounded() throws Exception {
+    refused(
+        putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":50.005}"),
+        400,
+        "percent 50.005 is finer than one basis point: use at most two decimals (0.01 %)");
+    refused(
+        putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":\"0.001\"}"),
+        400,
+        "percent 0.001 is finer than one basis point: use at most two decimals (0.01 %)");
+    refused(
+        putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":\"half\"}"),
+        400,
+        "percent \"half\" is not a number");
+    assertThat(store.find("precise_flag")).isEmpty();
+
+    putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":50.01}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.rolloutBasisPoints").value(5001));
+    putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":12.50}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.rolloutBasisPoints").value(1250));
+  }
+
+  @Test
+  void oversizedByOrReasonIsRefusedAndNothingIsWritten() throws Exception {
+    refused(
+        putFlag(
+            "/api/flags/text_flag",
+            "{\"by\":\"alice\",\"percent\":5,\"reason\":\"" + "r".repeat(1001) + "\"}"),
+        400,
+        "'reason' is 1001 characters long, at most 1000 are accepted (\""
+            + "r".repeat(40)
+            + "…\")");
+    refused(
+        putFlag("/api/flags/text_flag", "{\"by\":\"" + "b".repeat(101) + "\",\"percent\":5}"),
+        400,
+        "'by' is 101 characters long, at most 100 are accepted (\"" + "b".repeat(40) + "…\")");
+    assertThat(store.find("text_flag")).isEmpty();
+
+    putFlag(
+            "/api/flags/text_flag",
+            "{\"by\":\""
+                + "b".repeat(100)
+                + "\",\"percent\":5,\"reason\":\""
+                + "r".repeat(1000)
+                + "\"}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.updatedBy").value("b".repeat(100)));
+  }
+
+  @Test
   void emptyNamesGetTheFlagNameRuleNotNotFound() throws Exception {
     refused(mvc.perform(get("/api/flags/")), 400, "flag name is empty");
     refused(putFlag("/api/flags/", "{\"by\":\"alice\"}"), 400, "flag name is empty");

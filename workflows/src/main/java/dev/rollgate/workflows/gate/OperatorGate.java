@@ -84,6 +84,13 @@ public final class OperatorGate {
     if (approval == null || blank(approval.by())) {
       return "an approval needs --by (who approves)";
     }
+    String tooLong = OperatorText.byProblem("--by", approval.by().trim());
+    if (tooLong == null) {
+      tooLong = OperatorText.textProblem("--comment", approval.comment());
+    }
+    if (tooLong != null) {
+      return tooLong;
+    }
     if (aborted) {
       return "the workflow was aborted by " + abortedBy;
     }
@@ -177,6 +184,11 @@ public final class OperatorGate {
   /** A signal that failed validation: remembered in the status and the audit log, nothing else. */
   public void reject(String verb, String actor, String reason) {
     String why = reason.startsWith("refused: ") ? reason.substring("refused: ".length()) : reason;
+    // an oversized --by is refused; the audit and the status keep only an excerpt of it
+    actor =
+        blank(actor) || actor.trim().length() <= OperatorText.MAX_BY
+            ? actor
+            : OperatorText.excerpt(actor);
     String line = verb + " by " + (blank(actor) ? "(unknown)" : actor.trim()) + ": " + why;
     rejected.add(line);
     while (rejected.size() > MAX_REJECTIONS_KEPT) {
@@ -402,8 +414,13 @@ public final class OperatorGate {
     }
   }
 
+  /** A missing or oversized --by, or an oversized --reason: the command's own problems. */
   private static String missingActor(OperatorCommand command) {
-    return command == null || blank(command.by()) ? "--by (who is acting) is required" : null;
+    if (command == null || blank(command.by())) {
+      return "--by (who is acting) is required";
+    }
+    String tooLong = OperatorText.byProblem("--by", command.by().trim());
+    return tooLong != null ? tooLong : OperatorText.textProblem("--reason", command.reason());
   }
 
   private static boolean blank(String s) {
