@@ -160,6 +160,9 @@ public class FlagsCommand {
       name = "set",
       description = {
         "Create or change a flag (a new version; audited; pushed to every client).",
+        "While a rollout of the flag runs it owns the flag: a change is refused (exit 1), or made"
+            + " with a warning under the worker's rollgate.flags.owned-flag-policy=warn;"
+            + " --killed true is always made.",
         "  rollgate flags set new_checkout --percent 0 --rule 'country in DE,FR; plan eq pro'"
       })
   static class Set extends Base {
