@@ -129,7 +129,7 @@ class FlagRedisOutageTest {
     awaitPublisherDisconnected();
 
     FlagState state =
-        activities.apply(new FlagChange("gamma", 25, false, "rollout/gamma/step-1", "rg", "s1"));
+        activities.apply(new FlagChange("gamma", 25, false, "rollout/gamma/step-1", "rg", "s1", 0));
 
     assertThat(state.version()).isEqualTo(2);
     assertThat(state.percent()).isEqualTo(25.0);
@@ -162,7 +162,7 @@ class FlagRedisOutageTest {
         FlagState state =
             lateEnv
                 .newActivityStub(FlagActivities.class)
-                .apply(new FlagChange("delta", 40, false, "rollout/delta/step-1", "rg", "s1"));
+                .apply(new FlagChange("delta", 40, false, "rollout/delta/step-1", "rg", "s1", 0));
         assertThat(state.version()).isEqualTo(2);
       } finally {
         lateEnv.close();

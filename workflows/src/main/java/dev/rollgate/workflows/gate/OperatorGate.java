@@ -385,8 +385,7 @@ public final class OperatorGate {
 
   /** Appends to the audit log without blocking the caller; {@link #flushAudit} waits for it. */
   public void record(String actor, String action, String details) {
-    // strictly increasing within a run: the log reads in the order the workflow acted
-    lastAuditMillis = Math.max(Workflow.currentTimeMillis(), lastAuditMillis + 1);
+    nextAuditMillis();
     AuditEntry entry =
         new AuditEntry(
             workflowId + "/" + Workflow.randomUUID(),
@@ -396,6 +395,16 @@ public final class OperatorGate {
             details,
             lastAuditMillis);
     pendingAudits.add(Async.procedure(audit::record, entry));
+  }
+
+  /**
+   * The time of the next audit entry: strictly increasing within a run, so the log reads in the
+   * order the workflow acted. Also for rows that an activity writes on the workflow's behalf (a
+   * flag change), which would otherwise carry the worker's clock.
+   */
+  public long nextAuditMillis() {
+    lastAuditMillis = Math.max(Workflow.currentTimeMillis(), lastAuditMillis + 1);
+    return lastAuditMillis;
   }
 
   /**
