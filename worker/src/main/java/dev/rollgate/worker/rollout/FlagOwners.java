@@ -1,11 +1,16 @@
 package dev.rollgate.worker.rollout;
 
+import dev.rollgate.workflows.RollgateSearchAttributes;
+import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +64,7 @@ class FlagOwners {
   String owner(String flag) {
     String workflowId = FlagRolloutWorkflow.workflowId(flag);
     try {
-      WorkflowExecutionStatus status =
+      WorkflowExecutionInfo info =
           temporal
               .blockingStub()
               .withDeadlineAfter(3, TimeUnit.SECONDS)
@@ -68,11 +73,10 @@ class FlagOwners {
                       .setNamespace(namespace)
                       .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
                       .build())
-              .getWorkflowExecutionInfo()
-              .getStatus();
-      return status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-          ? workflowId
-          : null;
+              .getWorkflowExecutionInfo();
+      boolean running =
+          info.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+      return running && !ended(info) ? workflowId : null;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         return null;
@@ -80,6 +84,27 @@ class FlagOwners {
       throw new IllegalStateException(
           "Temporal cannot tell whether a rollout owns the flag (" + e.getStatus().getCode() + ")",
           e);
+    }
+  }
+
+  /**
+   * Whether the run's phase is already terminal (it has undone its changes and only finishes its
+   * audit): it no longer writes the flag, so it no longer owns it.
+   */
+  private static boolean ended(WorkflowExecutionInfo info) {
+    Payload phase =
+        info.getSearchAttributes()
+            .getIndexedFieldsMap()
+            .get(RollgateSearchAttributes.PHASE.getName());
+    if (phase == null) {
+      return false;
+    }
+    try {
+      String name =
+          DefaultDataConverter.STANDARD_INSTANCE.fromPayload(phase, String.class, String.class);
+      return Phase.valueOf(name).isTerminal();
+    } catch (RuntimeException e) {
+      return false; // a phase this worker does not know: assume it still runs
     }
   }
 }

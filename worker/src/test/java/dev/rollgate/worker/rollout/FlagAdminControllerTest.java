@@ -17,6 +17,8 @@ import dev.rollgate.activities.rollout.FlagPublisher;
 import dev.rollgate.activities.rollout.FlagStore;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagsRedisLayout;
+import dev.rollgate.workflows.RollgateSearchAttributes;
+import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -25,6 +27,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.SearchAttributes;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.net.URI;
 import java.time.Clock;
@@ -116,6 +119,11 @@ class FlagAdminControllerTest {
 
   /** A running rollout of {@code flag} (no worker needed: Temporal says RUNNING); stop it after. */
   WorkflowStub runningRollout(String flag) {
+    return rollout(flag, Phase.HOLDING);
+  }
+
+  /** A running rollout of {@code flag} whose search attributes say {@code phase}. */
+  WorkflowStub rollout(String flag, Phase phase) {
     WorkflowStub rollout =
         WorkflowClient.newInstance(
                 temporal, WorkflowClientOptions.newBuilder().setNamespace(namespace).build())
@@ -124,6 +132,10 @@ class FlagAdminControllerTest {
                 WorkflowOptions.newBuilder()
                     .setWorkflowId(FlagRolloutWorkflow.workflowId(flag))
                     .setTaskQueue("no-worker")
+                    .setTypedSearchAttributes(
+                        SearchAttributes.newBuilder()
+                            .set(RollgateSearchAttributes.PHASE, phase.name())
+                            .build())
                     .build());
     rollout.start();
     return rollout;
@@ -147,6 +159,15 @@ class FlagAdminControllerTest {
           .andExpect(jsonPath("$.killed").value(true));
     } finally {
       rollout.terminate("test over");
+    }
+    // a rollout that has undone its changes and only finishes its audit no longer owns the flag
+    WorkflowStub ending = rollout("owned_flag", Phase.ABORTED);
+    try {
+      putFlag("/api/flags/owned_flag", "{\"by\":\"bob\",\"killed\":false,\"percent\":2}")
+          .andExpect(status().isOk())
+          .andExpect(jsonPath("$.warning").doesNotExist());
+    } finally {
+      ending.terminate("test over");
     }
     // once the rollout has ended the flag is anyone's again
     putFlag("/api/flags/owned_flag", "{\"by\":\"bob\",\"percent\":50}")

@@ -1,5 +1,10 @@
 package dev.rollgate.worker.rollout;
 
+import dev.rollgate.workflows.RollgateSearchAttributes;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testserver.TestServer;
@@ -30,9 +35,24 @@ class TestTemporal {
     return new Server(TestServer.createPortBoundServer(port), "127.0.0.1:" + port);
   }
 
+  /** Stubs on that server, where Rollgate's phase search attribute is registered. */
   @Bean(destroyMethod = "shutdownNow")
   WorkflowServiceStubs temporalStubs(Server temporalServer) {
-    return WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(temporalServer.target()).build());
+    WorkflowServiceStubs service =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporalServer.target()).build());
+    OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder()
+                .setChannel(service.getRawChannel())
+                .validateAndBuildWithDefaults())
+        .blockingStub()
+        .addSearchAttributes(
+            AddSearchAttributesRequest.newBuilder()
+                .setNamespace("default")
+                .putSearchAttributes(
+                    RollgateSearchAttributes.PHASE.getName(),
+                    IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+                .build());
+    return service;
   }
 }
