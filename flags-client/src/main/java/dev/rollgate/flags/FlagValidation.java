@@ -1,5 +1,6 @@
 package dev.rollgate.flags;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +28,34 @@ public final class FlagValidation {
   public static final int MAX_ENCODED_BYTES = 128 * 1024;
 
   private FlagValidation() {}
+
+  /**
+   * A rollout percentage as basis points: {@code 12.5} is 1250. A percentage outside 0-100, or
+   * finer than one basis point (0.01 %, e.g. {@code 50.005}), is refused rather than rounded.
+   *
+   * @param what how the caller names the value in the message, e.g. {@code --percent}
+   * @throws IllegalArgumentException naming {@code what} and the value
+   */
+  public static int basisPoints(String what, BigDecimal percent) {
+    if (percent == null
+        || percent.compareTo(BigDecimal.ZERO) < 0
+        || percent.compareTo(BigDecimal.valueOf(100)) > 0) {
+      throw new IllegalArgumentException(
+          what
+              + " "
+              + (percent == null ? "(none)" : percent.toPlainString())
+              + " is outside 0-100");
+    }
+    BigDecimal bp = percent.movePointRight(2);
+    if (bp.stripTrailingZeros().scale() > 0) {
+      throw new IllegalArgumentException(
+          what
+              + " "
+              + percent.toPlainString()
+              + " is finer than one basis point: use at most two decimals (0.01 %)");
+    }
+    return bp.intValueExact();
+  }
 
   /** Every check on a whole flag: lists, rules, encoded size. */
   public static String problem(FlagDefinition flag) {

@@ -6,6 +6,7 @@ import dev.rollgate.starter.backup.RestoreKind;
 import dev.rollgate.starter.cli.CliException;
 import dev.rollgate.starter.cli.Console;
 import dev.rollgate.starter.cli.ExitCode;
+import dev.rollgate.starter.cli.TextLimits;
 import dev.rollgate.starter.deploy.DeployKind;
 import dev.rollgate.starter.flags.FlagsCommand;
 import dev.rollgate.starter.release.DescribeCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Exit codes: 0 done, 1 refused or failed, 2 bad usage or bad input (nothing was sent).",
+      "Operator text: --by at most 100 characters, --reason and --comment at most 1000.",
       "Errors are one line on stderr. 'rollgate COMMAND --help' documents every option."
     })
 public class RollgateCli implements Runnable {
@@ -72,16 +74,27 @@ public class RollgateCli implements Runnable {
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           if (ex instanceof CliException cliEx) {
-            err.println("rollgate: " + cliEx.getMessage());
+            err.println("rollgate: " + firstLine(cliEx.getMessage()));
             return cliEx.exitCode();
           }
-          err.println("rollgate: " + Console.reason(ex));
+          err.println("rollgate: " + firstLine(Console.reason(ex)));
           return ExitCode.FAILED;
+        });
+    cli.setExecutionStrategy(
+        parsed -> {
+          TextLimits.check(parsed);
+          return new CommandLine.RunLast().execute(parsed);
         });
     int code = cli.execute(args);
     out.flush();
     err.flush();
     return code;
+  }
+
+  /** Errors are one line: a message carrying a server's stack trace keeps its first line. */
+  private static String firstLine(String message) {
+    String first = message == null ? "" : message.strip().lines().findFirst().orElse("");
+    return first.length() < (message == null ? 0 : message.strip().length()) ? first + " …" : first;
   }
 
   /** The whole command tree, with {@code --help} and {@code --version} on every command. */

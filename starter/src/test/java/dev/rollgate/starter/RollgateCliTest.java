@@ -27,6 +27,8 @@ import io.temporal.worker.WorkerFactory;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -274,9 +277,102 @@ class RollgateCliTest {
             "errors: rate(x[5m])"),
         2,
         "no comparison");
+    assertOneLineError(
+        cli("rollout", "start", "flag6", "--steps", "1,50.005,100", "--hold", "1h", "--by", "a"),
+        2,
+        "--steps 50.005 is finer than one basis point");
+    assertOneLineError(
+        cli(
+            "rollout",
+            "start",
+            "flag6",
+            "--steps",
+            "1,100",
+            "--hold",
+            "1h",
+            "--approve-at",
+            "0.001",
+            "--by",
+            "a"),
+        2,
+        "--approve-at 0.001 is finer than one basis point");
+    assertOneLineError(
+        run("flags", "set", "flag6", "--percent", "50.005", "--by", "a"),
+        2,
+        "--percent 50.005 is finer than one basis point: use at most two decimals (0.01 %)");
+    assertOneLineError(
+        run("flags", "set", "flag6", "--percent", "half", "--by", "a"), 2, "is not a number");
     assertOneLineError(cli("rollout", "start", "flag6", "--by", "a"), 2, "Missing required");
     assertOneLineError(cli("abort", "rollout/flag6", "--by", "a"), 2, "--reason");
     assertThat(cli("describe", "rollout/flag6").err()).contains("no workflow");
+  }
+
+  @Test
+  void oversizedOperatorTextIsAUsageErrorAndNothingIsSent(@TempDir Path dir) throws Exception {
+    cli("rollout", "start", "flag17", "--steps", "5,100", "--hold", "1h", "--by", "alice");
+    awaitPhase("flag17", "HOLDING");
+    // the reported case: a 1 MB reason through picocli's @file argument expansion
+    Path args = dir.resolve("abort-args");
+    Files.writeString(args, "--reason " + "x".repeat(1 << 20));
+
+    assertOneLineError(
+        cli("rollout", "abort", "flag17", "--by", "bob", "@" + args),
+        2,
+        "--reason is 1048576 characters long, at most 1000 are accepted");
+    assertOneLineError(
+        cli("pause", "rollout/flag17", "--by", "b".repeat(101)), 2, "--by is 101 characters");
+    assertOneLineError(
+        cli("approve", "rollout/flag17", "--by", "bob", "--comment", "c".repeat(1001)),
+        2,
+        "--comment is 1001 characters");
+    assertOneLineError(
+        cli(
+            "rollout",
+            "start",
+            "flag16",
+            "--steps",
+            "5",
+            "--hold",
+            "1h",
+            "--by",
+            "a",
+            "--reason",
+            "r".repeat(1001)),
+        2,
+        "--reason is 1001 characters");
+    assertThat(cli("rollout", "status", "flag17", "-o", "json").out())
+        .contains("\"phase\" : \"HOLDING\"", "\"rejected\" : [ ]");
+    assertThat(flags.get("flag17").killed()).isFalse();
+    assertThat(cli("describe", "rollout/flag16").err()).contains("no workflow");
+
+    Result atTheLimit =
+        cli("rollout", "abort", "flag17", "--by", "b".repeat(100), "--reason", "r".repeat(1000));
+    assertThat(atTheLimit.exit()).as(atTheLimit.toString()).isZero();
+    awaitPhase("flag17", "ABORTED");
+  }
+
+  @Test
+  void statusOfATerminatedWorkflowIsOneLine() {
+    cli("rollout", "start", "flag18", "--steps", "5,100", "--hold", "1h", "--by", "alice");
+    awaitPhase("flag18", "HOLDING");
+    WorkflowClient.newInstance(service)
+        .newUntypedWorkflowStub("rollout/flag18")
+        .terminate("terminated by hand");
+
+    for (String[] command :
+        List.of(
+            new String[] {"rollout", "status", "flag18"},
+            new String[] {"status", "rollout/flag18"},
+            new String[] {"rollout", "status", "flag18", "-o", "json"})) {
+      // JSON: {"workflowId", "phase": "TERMINATED", "message"} on five lines
+      Result r = cli(command);
+      assertThat(r.exit()).as(r.toString()).isZero();
+      assertThat(r.out())
+          .as(String.join(" ", command))
+          .contains("TERMINATED by Temporal", "terminated by hand", "did not end itself")
+          .doesNotContain("HOLDING");
+      assertThat(r.out().strip().lines()).as(r.toString()).hasSize(command.length > 3 ? 5 : 1);
+    }
   }
 
   @Test

@@ -83,7 +83,8 @@ public class FlagActivitiesImpl implements FlagActivities {
                   change.idempotencyKey(),
                   change.actor(),
                   change.reason(),
-                  workflowId));
+                  workflowId),
+              change.auditAtMillis());
     } catch (RuntimeException e) {
       throw Failures.translate("changing flag " + change.flag(), e);
     }

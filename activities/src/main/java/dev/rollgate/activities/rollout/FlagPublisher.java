@@ -5,7 +5,9 @@ import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagsRedisLayout;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -29,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link #reseedOnReconnect}, a Redis that comes back after an outage (possibly restarted
  * empty) gets every flag again as soon as the connection is re-established, including the changes
  * that were saved in PostgreSQL while Redis was down.
+ *
+ * <p>Redis need not be up when the publisher is made (a worker starts during a Redis outage): it
+ * then connects in the background, every {@value #CONNECT_RETRY_MILLIS} ms, and on that first
+ * connection reseeds as after a reconnect. Until then {@link #publish} fails at once, like any
+ * command while Redis is away.
  */
 public class FlagPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FlagPublisher.class);
@@ -37,6 +44,9 @@ public class FlagPublisher implements AutoCloseable {
   static final int RESEED_ATTEMPTS = 20;
 
   static final long RESEED_RETRY_MILLIS = 250;
+
+  /** Pause between attempts of a first connection that failed. */
+  static final long CONNECT_RETRY_MILLIS = 1_000;
 
   // For each (name, json, version) triple in ARGV: compare-and-set on the version inside Redis,
   // then publish the full JSON. One script call is atomic, so a reseed of many flags is never seen
@@ -62,13 +72,97 @@ public class FlagPublisher implements AutoCloseable {
       return written
       """;
 
-  private final StatefulRedisConnection<String, String> connection;
+  private final RedisClient redis;
   private final AtomicBoolean reseedPending = new AtomicBoolean();
-  private ScheduledExecutorService reseeder;
+  private final ScheduledExecutorService background =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "rollgate-flag-publisher");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile StatefulRedisConnection<String, String> connection;
+  private Supplier<? extends Collection<FlagDefinition>> reseedFlags;
   private volatile boolean closed;
 
+  /** Connects to Redis now, or in the background when it cannot be reached yet. */
   public FlagPublisher(RedisClient redis) {
-    this.connection = redis.connect();
+    this.redis = redis;
+    String problem = connect();
+    if (problem != null) {
+      log.warn(
+          "Redis cannot be reached ({}): flag changes are saved in PostgreSQL and published once"
+              + " it is; connecting every {} ms",
+          problem,
+          CONNECT_RETRY_MILLIS);
+      retryConnect();
+    }
+  }
+
+  /** Opens the connection; null when connected, else why not. */
+  private synchronized String connect() {
+    if (closed || connection != null) {
+      return null;
+    }
+    try {
+      StatefulRedisConnection<String, String> c = redis.connect();
+      c.addListener(new ConnectionListener());
+      connection = c;
+      return null;
+    } catch (RedisException e) {
+      return e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+    }
+  }
+
+  private void retryConnect() {
+    try {
+      background.schedule(
+          () -> {
+            if (connect() != null) {
+              retryConnect();
+            } else if (!closed) {
+              log.info("Redis reached: flags are published from now on");
+              reseedNow();
+            }
+          },
+          CONNECT_RETRY_MILLIS,
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
+  }
+
+  /** Whether the publisher has a connection to Redis (it may be reconnecting). */
+  public boolean connected() {
+    StatefulRedisConnection<String, String> c = connection;
+    return c != null && c.isOpen();
+  }
+
+  private final class ConnectionListener implements RedisConnectionStateListener {
+    @Override
+    public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+      reseedNow();
+    }
+
+    @Override
+    public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
+      if (closed) {
+        return;
+      }
+      log.warn(
+          "Redis connection lost: flag changes are saved in PostgreSQL and published when"
+              + " Redis is back");
+    }
+  }
+
+  private void reseedNow() {
+    Supplier<? extends Collection<FlagDefinition>> flags;
+    synchronized (this) {
+      flags = reseedFlags;
+    }
+    if (flags != null && reseedPending.compareAndSet(false, true)) {
+      schedule(flags, 1, 0);
+    }
   }
 
   /**
@@ -78,41 +172,16 @@ public class FlagPublisher implements AutoCloseable {
    * finishes activating; at most one reseed is queued at a time.
    */
   public synchronized void reseedOnReconnect(Supplier<? extends Collection<FlagDefinition>> flags) {
-    if (reseeder != null) {
+    if (reseedFlags != null) {
       throw new IllegalStateException("reseedOnReconnect is already set");
     }
-    reseeder =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "rollgate-flag-reseed");
-              t.setDaemon(true);
-              return t;
-            });
-    connection.addListener(
-        new RedisConnectionStateListener() {
-          @Override
-          public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
-            if (reseedPending.compareAndSet(false, true)) {
-              schedule(flags, 1, 0);
-            }
-          }
-
-          @Override
-          public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
-            if (closed) {
-              return;
-            }
-            log.warn(
-                "Redis connection lost: flag changes are saved in PostgreSQL and published when"
-                    + " Redis is back");
-          }
-        });
+    reseedFlags = flags;
   }
 
   private void schedule(
       Supplier<? extends Collection<FlagDefinition>> flags, int attempt, long delayMillis) {
     try {
-      reseeder.schedule(
+      background.schedule(
           () -> reseedAfterReconnect(flags, attempt), delayMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       reseedPending.set(false); // closed
@@ -161,9 +230,13 @@ public class FlagPublisher implements AutoCloseable {
       args[i++] = FlagCodec.toJson(flag);
       args[i++] = Long.toString(flag.version());
     }
-    RedisCommands<String, String> redis = connection.sync();
+    StatefulRedisConnection<String, String> c = connection;
+    if (c == null) {
+      throw new RedisConnectionException("Redis has not been reached since the worker started");
+    }
+    RedisCommands<String, String> commands = c.sync();
     Long written =
-        redis.eval(
+        commands.eval(
             PUBLISH_IF_NEWER,
             ScriptOutputType.INTEGER,
             new String[] {FlagsRedisLayout.HASH_KEY, FlagsRedisLayout.CHANNEL},
@@ -174,9 +247,9 @@ public class FlagPublisher implements AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
-    if (reseeder != null) {
-      reseeder.shutdownNow();
+    background.shutdownNow();
+    if (connection != null) {
+      connection.close();
     }
-    connection.close();
   }
 }

@@ -85,8 +85,18 @@ public class FlagStore {
    * produced. Retries internally when another writer bumps the version first.
    */
   public Applied apply(Change change) {
+    return apply(change, 0);
+  }
+
+  /**
+   * {@link #apply(Change)}, with the time the audit row carries: a workflow's own ({@link
+   * dev.rollgate.workflows.rollout.FlagChange#auditAtMillis()}), so that the audit log reads in the
+   * order the workflow acted; 0 for this store's clock.
+   */
+  public Applied apply(Change change, long auditAtMillis) {
     for (int attempt = 1; ; attempt++) {
-      Applied applied = db.transactionResult(cfg -> tryApply(DSL.using(cfg), change));
+      Applied applied =
+          db.transactionResult(cfg -> tryApply(DSL.using(cfg), change, auditAtMillis));
       if (applied != null) {
         return applied;
       }
@@ -109,7 +119,7 @@ public class FlagStore {
   }
 
   /** Null when another writer won the race (the caller retries). */
-  private Applied tryApply(DSLContext tx, Change change) {
+  private Applied tryApply(DSLContext tx, Change change, long auditAtMillis) {
     Optional<FlagDefinition> done =
         tx.select(DEFINITION)
             .from(CHANGE)
@@ -183,7 +193,7 @@ public class FlagStore {
                 + ": "
                 + summary(before, after)
                 + (change.reason() == null ? "" : " (" + change.reason() + ")"),
-            now));
+            auditAtMillis > 0 ? auditAtMillis : now));
     return new Applied(after, true);
   }
 

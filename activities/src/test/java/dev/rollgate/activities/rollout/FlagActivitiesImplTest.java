@@ -71,7 +71,8 @@ class FlagActivitiesImplTest {
 
   @Test
   void retriedChangeWithTheSameKeyWritesOneVersion() {
-    FlagChange change = new FlagChange(flag, 5, false, "rollout/" + flag + "/step-0", "rg", "s1");
+    FlagChange change =
+        new FlagChange(flag, 5, false, "rollout/" + flag + "/step-0", "rg", "s1", 0);
 
     FlagState first = activities.apply(change);
     FlagState again = activities.apply(change);
@@ -88,7 +89,7 @@ class FlagActivitiesImplTest {
 
   @Test
   void everyChangeIsAuditedWithWhoAndWhy() {
-    activities.apply(new FlagChange(flag, 25, false, "k/" + flag, "bob", "ramp to 25"));
+    activities.apply(new FlagChange(flag, 25, false, "k/" + flag, "bob", "ramp to 25", 0));
 
     var rows =
         infra
@@ -105,14 +106,29 @@ class FlagActivitiesImplTest {
   }
 
   @Test
+  void theAuditRowCarriesTheTimeTheWorkflowGaveTheChange() {
+    // a workflow's time, earlier than this worker's clock: its own next entry is 1 ms later
+    long workflowTime = System.currentTimeMillis() - 60_000;
+    activities.apply(new FlagChange(flag, 30, false, "t/" + flag, "rg", null, workflowTime));
+
+    var at =
+        infra
+            .db
+            .resultQuery(
+                "select at from rollgate_audit where idempotency_key = ?", "flag-change/t/" + flag)
+            .fetchOne(0, java.time.OffsetDateTime.class);
+    assertThat(at.toInstant().toEpochMilli()).isEqualTo(workflowTime);
+  }
+
+  @Test
   void killSwitchIsStickyAndReachesClientsWithinMilliseconds() throws Exception {
-    activities.apply(new FlagChange(flag, 100, false, "full/" + flag, "rg", null));
+    activities.apply(new FlagChange(flag, 100, false, "full/" + flag, "rg", null, 0));
     try (FlagsClient client = FlagsClient.builder().redisUri(infra.redisUri()).build().start()) {
       EvaluationContext user = EvaluationContext.of("user-1");
       assertThat(client.isEnabled(flag, user)).isTrue();
 
       long start = System.nanoTime();
-      activities.apply(new FlagChange(flag, 0, true, "kill/" + flag, "carol", "incident"));
+      activities.apply(new FlagChange(flag, 0, true, "kill/" + flag, "carol", "incident", 0));
       await()
           .atMost(Duration.ofSeconds(2))
           .pollDelay(Duration.ZERO)
@@ -122,7 +138,7 @@ class FlagActivitiesImplTest {
 
       // a later percentage change does not revive a killed flag
       FlagState after =
-          activities.apply(new FlagChange(flag, 50, false, "late/" + flag, "rg", null));
+          activities.apply(new FlagChange(flag, 50, false, "late/" + flag, "rg", null, 0));
       assertThat(after.killed()).isTrue();
     }
   }

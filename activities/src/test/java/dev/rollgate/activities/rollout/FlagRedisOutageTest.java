@@ -129,7 +129,7 @@ class FlagRedisOutageTest {
     awaitPublisherDisconnected();
 
     FlagState state =
-        activities.apply(new FlagChange("gamma", 25, false, "rollout/gamma/step-1", "rg", "s1"));
+        activities.apply(new FlagChange("gamma", 25, false, "rollout/gamma/step-1", "rg", "s1", 0));
 
     assertThat(state.version()).isEqualTo(2);
     assertThat(state.percent()).isEqualTo(25.0);
@@ -141,5 +141,56 @@ class FlagRedisOutageTest {
         .atMost(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(50))
         .untilAsserted(() -> assertThat(redisVersions()).containsEntry("gamma", 2L));
+  }
+
+  @Test
+  void publisherMadeWhileRedisIsDownConnectsAndPublishesTheLatestVersionsOnceItIsBack()
+      throws Exception {
+    create("delta");
+    infra.stopRedis();
+    awaitPublisherDisconnected();
+    publisher.close(); // only the late publisher may bring Redis up to date
+    // a second publisher, as a worker started during the outage makes it: this used to throw
+    FlagPublisher late = new FlagPublisher(redisClient);
+    try {
+      late.reseedOnReconnect(store::list);
+      assertThat(late.connected()).isFalse();
+      FlagActivitiesImpl lateActivities = new FlagActivitiesImpl(store, late, metrics);
+      TestActivityEnvironment lateEnv = TestActivityEnvironment.newInstance();
+      lateEnv.registerActivitiesImplementations(lateActivities);
+      try {
+        FlagState state =
+            lateEnv
+                .newActivityStub(FlagActivities.class)
+                .apply(new FlagChange("delta", 40, false, "rollout/delta/step-1", "rg", "s1", 0));
+        assertThat(state.version()).isEqualTo(2);
+      } finally {
+        lateEnv.close();
+      }
+      assertThat(metrics.counter("rollgate.flag.publish.pending").count()).isEqualTo(1.0);
+
+      infra.startRedis();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(50))
+          .untilAsserted(() -> assertThat(redisVersions()).containsEntry("delta", 2L));
+      await().atMost(Duration.ofSeconds(5)).until(late::connected);
+      FlagDefinition next =
+          store
+              .apply(
+                  new FlagStore.Change(
+                      "delta",
+                      d -> d.withRolloutBasisPoints(5_000),
+                      false,
+                      "up/delta",
+                      "bob",
+                      null,
+                      null))
+              .definition();
+      assertThat(late.publish(next)).isTrue();
+      assertThat(redisVersions()).containsEntry("delta", 3L);
+    } finally {
+      late.close();
+    }
   }
 }

@@ -1,15 +1,21 @@
 package dev.rollgate.starter.cli;
 
+import dev.rollgate.workflows.gate.OperatorText;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.HistoryEventFilterType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowUpdateException;
+import java.time.Instant;
 
 /** Finds workflows and turns Temporal's errors about them into one clear sentence. */
 public final class WorkflowTargets {
@@ -42,6 +48,63 @@ public final class WorkflowTargets {
     if (status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       throw new CliException(
           "workflow '" + workflowId + "' has already finished (" + statusName(status) + ")");
+    }
+  }
+
+  /**
+   * One line for a run that Temporal ended without the workflow's own code (terminated or timed
+   * out): its queries would show the phase it had then, as if it were still going. Null for any
+   * other run.
+   */
+  public static String endedOutsideRollgate(
+      TemporalConnection temporal, String workflowId, DescribeWorkflowExecutionResponse d) {
+    WorkflowExecutionInfo info = d.getWorkflowExecutionInfo();
+    WorkflowExecutionStatus status = info.getStatus();
+    if (status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
+        && status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT) {
+      return null;
+    }
+    StringBuilder line =
+        new StringBuilder(workflowId)
+            .append(": ")
+            .append(statusName(status))
+            .append(" by Temporal at ")
+            .append(Instant.ofEpochSecond(info.getCloseTime().getSeconds()));
+    String why = terminationReason(temporal, info.getExecution());
+    if (why != null) {
+      line.append(" (").append(why).append(')');
+    }
+    return line.append("; the release did not end itself (no undo, no final audit row)").toString();
+  }
+
+  /** "by IDENTITY: REASON" from the run's close event, or null when there is none to read. */
+  private static String terminationReason(TemporalConnection temporal, WorkflowExecution run) {
+    try {
+      var events =
+          temporal
+              .blocking()
+              .getWorkflowExecutionHistory(
+                  GetWorkflowExecutionHistoryRequest.newBuilder()
+                      .setNamespace(temporal.options.namespace)
+                      .setExecution(run)
+                      .setHistoryEventFilterType(
+                          HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+                      .build())
+              .getHistory()
+              .getEventsList();
+      for (HistoryEvent e : events) {
+        if (e.hasWorkflowExecutionTerminatedEventAttributes()) {
+          var t = e.getWorkflowExecutionTerminatedEventAttributes();
+          String who = t.getIdentity().isBlank() ? "" : "by " + t.getIdentity();
+          String reason = OperatorText.excerpt(t.getReason());
+          return reason.isEmpty()
+              ? (who.isEmpty() ? null : who)
+              : who + (who.isEmpty() ? "" : ": ") + reason;
+        }
+      }
+      return null;
+    } catch (StatusRuntimeException e) {
+      return null;
     }
   }
 

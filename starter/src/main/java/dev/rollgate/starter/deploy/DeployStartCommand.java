@@ -356,6 +356,9 @@ public class DeployStartCommand implements Callable<Integer> {
     if (at == null && planFile != null && planFile.has("approveAt")) {
       at = new ArrayList<>();
       for (JsonNode n : planFile.get("approveAt")) {
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+          throw CliException.usage("--plan: approveAt holds whole-number weights, not " + n);
+        }
         at.add(n.asInt());
       }
     }
@@ -403,7 +406,10 @@ public class DeployStartCommand implements Callable<Integer> {
     if (planFile != null && planFile.has("stages")) {
       List<Stage> list = new ArrayList<>();
       for (JsonNode s : planFile.get("stages")) {
-        if (!s.has("weight") || !s.get("weight").canConvertToInt()) {
+        // isIntegralNumber: 50.5 is refused, not truncated to 50
+        if (!s.has("weight")
+            || !s.get("weight").isIntegralNumber()
+            || !s.get("weight").canConvertToInt()) {
           throw CliException.usage("--plan: every stage needs a whole-number weight");
         }
         list.add(

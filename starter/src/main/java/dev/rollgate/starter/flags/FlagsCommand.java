@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollgate.flags.FlagNames;
+import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.starter.cli.ActorOptions;
 import dev.rollgate.starter.cli.CliException;
 import dev.rollgate.starter.cli.ConnectionOptions;
 import dev.rollgate.starter.cli.Console;
 import dev.rollgate.starter.cli.WorkerApi;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -158,6 +160,9 @@ public class FlagsCommand {
       name = "set",
       description = {
         "Create or change a flag (a new version; audited; pushed to every client).",
+        "While a rollout of the flag runs it owns the flag: a change is refused (exit 1), or made"
+            + " with a warning under the worker's rollgate.flags.owned-flag-policy=warn;"
+            + " --killed true is always made.",
         "  rollgate flags set new_checkout --percent 0 --rule 'country in DE,FR; plan eq pro'"
       })
   static class Set extends Base {
@@ -166,8 +171,10 @@ public class FlagsCommand {
     @Parameters(index = "0", paramLabel = "FLAG")
     String flag;
 
-    @Option(names = "--percent", description = "rollout percentage 0-100 (0.01 steps)")
-    Double percent;
+    @Option(
+        names = "--percent",
+        description = "rollout percentage 0-100, at most two decimals (0.01 steps)")
+    String percent;
 
     @Option(names = "--enabled", arity = "1", description = "true or false")
     Boolean enabled;
@@ -198,8 +205,14 @@ public class FlagsCommand {
 
     @Override
     public Integer call() {
-      if (percent != null && !(percent >= 0 && percent <= 100)) {
-        throw CliException.usage("--percent " + percent + " is outside 0-100");
+      if (percent != null) {
+        try {
+          FlagValidation.basisPoints("--percent", new BigDecimal(percent.trim()));
+        } catch (NumberFormatException e) {
+          throw CliException.usage("--percent '" + percent + "' is not a number");
+        } catch (IllegalArgumentException e) {
+          throw CliException.usage(e.getMessage());
+        }
       }
       ObjectNode body = Console.JSON.createObjectNode();
       body.put("by", actor.by());
@@ -207,7 +220,7 @@ public class FlagsCommand {
         body.put("reason", reason);
       }
       if (percent != null) {
-        body.put("percent", percent);
+        body.put("percent", new BigDecimal(percent.trim()));
       }
       if (enabled != null) {
         body.put("enabled", enabled);

@@ -7,6 +7,8 @@ import dev.rollgate.starter.cli.TemporalConnection;
 import dev.rollgate.starter.cli.WorkflowTargets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Shows a release's status through its kind's view. */
 public final class Views {
@@ -22,7 +24,23 @@ public final class Views {
       String workflowId,
       Duration watch) {
     try (TemporalConnection temporal = TemporalConnection.open(connection)) {
-      WorkflowTargets.describe(temporal, workflowId);
+      var described = WorkflowTargets.describe(temporal, workflowId);
+      String outside = WorkflowTargets.endedOutsideRollgate(temporal, workflowId, described);
+      if (outside != null) {
+        if (console.json()) {
+          // "phase" as in every kind's status, so scripts reading it see how the run ended
+          Map<String, String> json = new LinkedHashMap<>();
+          json.put("workflowId", workflowId);
+          json.put(
+              "phase",
+              WorkflowTargets.statusName(described.getWorkflowExecutionInfo().getStatus()));
+          json.put("message", outside);
+          console.printJson(json);
+        } else {
+          console.out().println(outside);
+        }
+        return;
+      }
       while (true) {
         Object status = query(temporal, view, workflowId);
         if (console.json()) {

@@ -2,6 +2,7 @@ package dev.rollgate.starter.rollout;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.rollgate.flags.FlagNames;
+import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.starter.cli.ActorOptions;
 import dev.rollgate.starter.cli.CliException;
 import dev.rollgate.starter.cli.ConnectionOptions;
@@ -28,6 +29,7 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.SearchAttributes;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -311,13 +313,16 @@ public class RolloutStartCommand implements Callable<Integer> {
 
   private static double percent(String option, String text) {
     try {
-      double p = Double.parseDouble(text.trim().replace("%", ""));
-      if (!(p > 0 && p <= 100)) {
+      BigDecimal p = new BigDecimal(text.trim().replace("%", ""));
+      if (p.signum() <= 0) {
         throw CliException.usage(option + " " + text + " is outside 0-100");
       }
-      return p;
+      FlagValidation.basisPoints(option, p);
+      return p.doubleValue();
     } catch (NumberFormatException e) {
       throw CliException.usage(option + " '" + text + "' is not a percentage");
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage(e.getMessage());
     }
   }
 

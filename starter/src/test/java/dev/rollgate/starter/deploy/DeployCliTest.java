@@ -257,6 +257,15 @@ class DeployCliTest {
     Path plan = Files.createDirectories(Path.of("target", "deploy-plans")).resolve("bad.yaml");
     Files.writeString(plan, "stages: []\nsteps: 3\n");
     assertOneLineError(run(start("shop", "--plan", plan.toString())), 2, "unknown key 'steps'");
+    // a fractional weight was truncated (50.5 ran as 50): refused instead
+    Files.writeString(plan, "stages:\n  - weight: 50.5\n  - weight: 100\n");
+    assertOneLineError(
+        run(start("shop", "--plan", plan.toString())),
+        2,
+        "every stage needs a whole-number weight");
+    Files.writeString(plan, "approveAt: [50.5]\nstages:\n  - weight: 50\n  - weight: 100\n");
+    assertOneLineError(
+        run(start("shop", "--plan", plan.toString())), 2, "approveAt holds whole-number weights");
     assertOneLineError(
         run(
             "deploy",

@@ -12,11 +12,14 @@ import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
+import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.flags.Rule;
 import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.gate.OperatorText;
 import io.temporal.failure.ApplicationFailure;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +50,8 @@ import org.springframework.web.bind.annotation.RestController;
  * <p>Every error is JSON {@code {"error": "one sentence"}} with a 4xx/5xx status: 400 for a bad
  * name (flags-client's {@link FlagNames} rule, also for empty and path-like names), a bad body or a
  * definition {@link dev.rollgate.flags.FlagValidation} refuses; 404 for an unknown flag; 409 when
- * concurrent writers kept colliding; 503 when PostgreSQL cannot be reached.
+ * concurrent writers kept colliding, or when a running rollout owns the flag ({@link FlagOwners});
+ * 503 when PostgreSQL cannot be reached, or Temporal cannot say whether a rollout owns the flag.
  *
  * <p>PostgreSQL is the source of truth: when a change is committed but Redis cannot be reached to
  * publish it, {@code set} still answers 200 with the flag and two more fields, {@code "published":
@@ -62,10 +66,12 @@ class FlagAdminController {
 
   private final FlagStore store;
   private final FlagPublisher publisher;
+  private final FlagOwners owners;
 
-  FlagAdminController(FlagStore store, FlagPublisher publisher) {
+  FlagAdminController(FlagStore store, FlagPublisher publisher, FlagOwners owners) {
     this.store = store;
     this.publisher = publisher;
+    this.owners = owners;
   }
 
   @GetMapping
@@ -107,13 +113,48 @@ class FlagAdminController {
     if (by.isBlank()) {
       return error(HttpStatus.BAD_REQUEST, "'by' (who is changing the flag) is required");
     }
+    String reason = edit.path("reason").asText(null);
+    String tooLong = OperatorText.byProblem("'by'", by);
+    if (tooLong == null) {
+      tooLong = OperatorText.textProblem("'reason'", reason);
+    }
+    if (tooLong != null) {
+      return error(HttpStatus.BAD_REQUEST, tooLong);
+    }
+    String ownedWarning = null;
+    if (!edit.path("killed").asBoolean(false)) {
+      String owner;
+      try {
+        owner = owners.owner(name);
+      } catch (IllegalStateException e) {
+        return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage() + ": nothing was changed");
+      }
+      if (owner != null && owners.policy() == FlagOwners.Policy.REFUSE) {
+        return error(
+            HttpStatus.CONFLICT,
+            "refused: "
+                + owner
+                + " is running and owns flag '"
+                + name
+                + "'; pause or abort it, or change the flag through it (the kill switch,"
+                + " killed: true, is always allowed)");
+      }
+      if (owner != null) {
+        ownedWarning =
+            owner
+                + " is running and owns this flag: it detects the change at its next check"
+                + " and its next step overwrites it";
+      }
+    }
     String key = edit.path("idempotencyKey").asText("cli/" + name + "/" + UUID.randomUUID());
     FlagStore.Applied applied =
-        store.apply(
-            new FlagStore.Change(
-                name, change, true, key, by, edit.path("reason").asText(null), null));
+        store.apply(new FlagStore.Change(name, change, true, key, by, reason, null));
     FlagDefinition saved = applied.definition();
     ObjectNode answer = (ObjectNode) JSON.readTree(FlagCodec.toJson(saved));
+    if (ownedWarning != null) {
+      log.warn("flag {} v{} changed by {} by hand: {}", name, saved.version(), by, ownedWarning);
+      answer.put("warning", ownedWarning);
+    }
     try {
       publisher.publish(saved);
     } catch (RuntimeException e) {
@@ -125,7 +166,8 @@ class FlagAdminController {
       answer.put("published", false);
       answer.put(
           "warning",
-          "saved as version "
+          (ownedWarning == null ? "" : ownedWarning + "; ")
+              + "saved as version "
               + saved.version()
               + ", but Redis is unreachable: publication to clients is pending and happens as"
               + " soon as Redis is back");
@@ -170,11 +212,7 @@ class FlagAdminController {
   private static UnaryOperator<FlagDefinition> edits(JsonNode edit) {
     List<UnaryOperator<FlagDefinition>> steps = new ArrayList<>();
     if (edit.has("percent")) {
-      double percent = edit.get("percent").asDouble(-1);
-      if (!(percent >= 0 && percent <= 100)) {
-        throw new IllegalArgumentException("percent " + edit.get("percent") + " is outside 0-100");
-      }
-      int bp = (int) Math.round(percent * 100);
+      int bp = FlagValidation.basisPoints("percent", decimal(edit.get("percent")));
       steps.add(d -> d.withRolloutBasisPoints(bp));
     }
     if (edit.has("enabled")) {
@@ -212,6 +250,18 @@ class FlagAdminController {
       }
       return result;
     };
+  }
+
+  /** A number, also written as a JSON string ({@code "12.5"}), exactly as written. */
+  private static BigDecimal decimal(JsonNode node) {
+    if (node.isNumber()) {
+      return node.decimalValue();
+    }
+    try {
+      return new BigDecimal(node.asText().trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("percent " + node + " is not a number");
+    }
   }
 
   private static List<String> strings(JsonNode edit, String field) {

@@ -17,21 +17,38 @@ import dev.rollgate.activities.rollout.FlagPublisher;
 import dev.rollgate.activities.rollout.FlagStore;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagsRedisLayout;
+import dev.rollgate.workflows.RollgateSearchAttributes;
+import dev.rollgate.workflows.release.Phase;
+import dev.rollgate.workflows.rollout.FlagRolloutWorkflow;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.SearchAttributes;
+import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.FilterType;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.ResultActions;
 
@@ -55,14 +72,20 @@ import org.springframework.test.web.servlet.ResultActions;
       "rollgate.s3.bucket=unused",
       "rollgate.prometheus.url=http://127.0.0.1:1"
     })
-@Import(FlagCacheReseeder.class)
+@Import({FlagCacheReseeder.class, FlagOwners.class, TestTemporal.class})
 class FlagAdminControllerTest {
 
   @TestConfiguration(proxyBeanMethods = false)
   static class RealFlagStore {
+    /** With {@code test.redis-down-at-start}, Redis is stopped before the publisher is made. */
     @Bean(destroyMethod = "close")
-    TestInfra testInfra() throws Exception {
-      return new TestInfra();
+    TestInfra testInfra(@Value("${test.redis-down-at-start:false}") boolean redisDown)
+        throws Exception {
+      TestInfra infra = new TestInfra();
+      if (redisDown) {
+        infra.stopRedis();
+      }
+      return infra;
     }
 
     @Bean(destroyMethod = "shutdown")
@@ -89,6 +112,93 @@ class FlagAdminControllerTest {
   @Autowired MockMvc mvc;
   @Autowired TestInfra infra;
   @Autowired FlagStore store;
+  @Autowired WorkflowServiceStubs temporal;
+
+  @Value("${spring.temporal.namespace}")
+  String namespace;
+
+  /** A running rollout of {@code flag} (no worker needed: Temporal says RUNNING); stop it after. */
+  WorkflowStub runningRollout(String flag) {
+    return rollout(flag, Phase.HOLDING);
+  }
+
+  /** A running rollout of {@code flag} whose search attributes say {@code phase}. */
+  WorkflowStub rollout(String flag, Phase phase) {
+    WorkflowStub rollout =
+        WorkflowClient.newInstance(
+                temporal, WorkflowClientOptions.newBuilder().setNamespace(namespace).build())
+            .newUntypedWorkflowStub(
+                FlagRolloutWorkflow.TYPE,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId(FlagRolloutWorkflow.workflowId(flag))
+                    .setTaskQueue("no-worker")
+                    .setTypedSearchAttributes(
+                        SearchAttributes.newBuilder()
+                            .set(RollgateSearchAttributes.PHASE, phase.name())
+                            .build())
+                    .build());
+    rollout.start();
+    return rollout;
+  }
+
+  @Test
+  void aFlagOwnedByARunningRolloutIsRefusedButTheKillSwitchIsNot() throws Exception {
+    putFlag("/api/flags/owned_flag", "{\"by\":\"alice\",\"percent\":1}").andExpect(status().isOk());
+    WorkflowStub rollout = runningRollout("owned_flag");
+    try {
+      refused(
+          putFlag("/api/flags/owned_flag", "{\"by\":\"bob\",\"percent\":50}"),
+          409,
+          "refused: rollout/owned_flag is running and owns flag 'owned_flag'; pause or abort it,"
+              + " or change the flag through it (the kill switch, killed: true, is always"
+              + " allowed)");
+      assertThat(store.find("owned_flag").orElseThrow().rolloutBasisPoints()).isEqualTo(100);
+
+      putFlag("/api/flags/owned_flag", "{\"by\":\"bob\",\"killed\":true}")
+          .andExpect(status().isOk())
+          .andExpect(jsonPath("$.killed").value(true));
+    } finally {
+      rollout.terminate("test over");
+    }
+    // a rollout that has undone its changes and only finishes its audit no longer owns the flag
+    WorkflowStub ending = rollout("owned_flag", Phase.ABORTED);
+    try {
+      putFlag("/api/flags/owned_flag", "{\"by\":\"bob\",\"killed\":false,\"percent\":2}")
+          .andExpect(status().isOk())
+          .andExpect(jsonPath("$.warning").doesNotExist());
+    } finally {
+      ending.terminate("test over");
+    }
+    // once the rollout has ended the flag is anyone's again
+    putFlag("/api/flags/owned_flag", "{\"by\":\"bob\",\"percent\":50}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.warning").doesNotExist());
+  }
+
+  /** The same worker with {@code rollgate.flags.owned-flag-policy=warn}. */
+  @Nested
+  @TestPropertySource(properties = "rollgate.flags.owned-flag-policy=warn")
+  @Import(RealFlagStore.class)
+  class UnderTheWarnPolicy {
+    @Test
+    void aChangeToAnOwnedFlagIsMadeWithAWarning() throws Exception {
+      putFlag("/api/flags/warned_flag", "{\"by\":\"alice\",\"percent\":1}")
+          .andExpect(status().isOk());
+      WorkflowStub rollout = runningRollout("warned_flag");
+      try {
+        putFlag("/api/flags/warned_flag", "{\"by\":\"bob\",\"percent\":50}")
+            .andExpect(status().isOk())
+            .andExpect(jsonPath("$.rolloutBasisPoints").value(5000))
+            .andExpect(
+                jsonPath("$.warning")
+                    .value(
+                        "rollout/warned_flag is running and owns this flag: it detects the"
+                            + " change at its next check and its next step overwrites it"));
+      } finally {
+        rollout.terminate("test over");
+      }
+    }
+  }
 
   private ResultActions putFlag(String path, String json) throws Exception {
     return mvc.perform(put(path).contentType(MediaType.APPLICATION_JSON).content(json));
@@ -188,6 +298,57 @@ class FlagAdminControllerTest {
   }
 
   @Test
+  void percentagesFinerThanOneBasisPointAreRefusedNotRounded() throws Exception {
+    refused(
+        putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":50.005}"),
+        400,
+        "percent 50.005 is finer than one basis point: use at most two decimals (0.01 %)");
+    refused(
+        putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":\"0.001\"}"),
+        400,
+        "percent 0.001 is finer than one basis point: use at most two decimals (0.01 %)");
+    refused(
+        putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":\"half\"}"),
+        400,
+        "percent \"half\" is not a number");
+    assertThat(store.find("precise_flag")).isEmpty();
+
+    putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":50.01}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.rolloutBasisPoints").value(5001));
+    putFlag("/api/flags/precise_flag", "{\"by\":\"alice\",\"percent\":12.50}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.rolloutBasisPoints").value(1250));
+  }
+
+  @Test
+  void oversizedByOrReasonIsRefusedAndNothingIsWritten() throws Exception {
+    refused(
+        putFlag(
+            "/api/flags/text_flag",
+            "{\"by\":\"alice\",\"percent\":5,\"reason\":\"" + "r".repeat(1001) + "\"}"),
+        400,
+        "'reason' is 1001 characters long, at most 1000 are accepted (\""
+            + "r".repeat(40)
+            + "…\")");
+    refused(
+        putFlag("/api/flags/text_flag", "{\"by\":\"" + "b".repeat(101) + "\",\"percent\":5}"),
+        400,
+        "'by' is 101 characters long, at most 100 are accepted (\"" + "b".repeat(40) + "…\")");
+    assertThat(store.find("text_flag")).isEmpty();
+
+    putFlag(
+            "/api/flags/text_flag",
+            "{\"by\":\""
+                + "b".repeat(100)
+                + "\",\"percent\":5,\"reason\":\""
+                + "r".repeat(1000)
+                + "\"}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.updatedBy").value("b".repeat(100)));
+  }
+
+  @Test
   void emptyNamesGetTheFlagNameRuleNotNotFound() throws Exception {
     refused(mvc.perform(get("/api/flags/")), 400, "flag name is empty");
     refused(putFlag("/api/flags/", "{\"by\":\"alice\"}"), 400, "flag name is empty");
@@ -246,5 +407,65 @@ class FlagAdminControllerTest {
     mvc.perform(get("/api/flags/body_flag"))
         .andExpect(status().isNotFound())
         .andExpect(jsonPath("$.error", startsWith("flag 'body_flag'")));
+  }
+
+  /** The redis health indicator of the worker, without the rest of the actuator. */
+  @TestConfiguration(proxyBeanMethods = false)
+  @ComponentScan(
+      basePackages = "dev.rollgate.worker.health",
+      useDefaultFilters = false,
+      includeFilters =
+          @ComponentScan.Filter(type = FilterType.REGEX, pattern = ".*\\.RedisHealthIndicator"))
+  static class RedisHealth {}
+
+  /**
+   * A worker whose context starts while Redis is down (issue 15 §5: the publisher connected in its
+   * constructor, so the worker did not start): it starts, Redis's health is DOWN, flag changes are
+   * saved and answered as pending, and once Redis is up they are published and health is UP.
+   */
+  @Nested
+  @TestPropertySource(properties = "test.redis-down-at-start=true")
+  @Import({RealFlagStore.class, RedisHealth.class})
+  class WhenRedisIsDownAtStart {
+    @Autowired FlagPublisher publisher;
+
+    @Autowired
+    @Qualifier("redis")
+    HealthIndicator redisHealth;
+
+    @Test
+    void startsWithRedisDownThenPublishesOnceRedisIsUp() throws Exception {
+      assertThat(redisHealth.health().getStatus()).isEqualTo(Status.DOWN);
+      assertThat(publisher.connected()).isFalse();
+      mvc.perform(
+              put("/api/flags/late_flag")
+                  .contentType(MediaType.APPLICATION_JSON)
+                  .content("{\"by\":\"alice\",\"percent\":5}"))
+          .andExpect(status().isOk())
+          .andExpect(jsonPath("$.version").value(1))
+          .andExpect(jsonPath("$.published").value(false));
+      mvc.perform(
+              put("/api/flags/late_flag")
+                  .contentType(MediaType.APPLICATION_JSON)
+                  .content("{\"by\":\"alice\",\"percent\":7}"))
+          .andExpect(status().isOk())
+          .andExpect(jsonPath("$.version").value(2));
+
+      infra.startRedis();
+      // the periodic reseed is 1 h away: what publishes is the publisher's first connection
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> redisVersion("late_flag") == 2);
+      assertThat(redisHealth.health().getStatus()).isEqualTo(Status.UP);
+
+      mvc.perform(
+              put("/api/flags/late_flag")
+                  .contentType(MediaType.APPLICATION_JSON)
+                  .content("{\"by\":\"alice\",\"percent\":9}"))
+          .andExpect(status().isOk())
+          .andExpect(jsonPath("$.published").doesNotExist());
+      assertThat(redisVersion("late_flag")).isEqualTo(3);
+    }
   }
 }

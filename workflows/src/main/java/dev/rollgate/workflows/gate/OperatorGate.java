@@ -84,6 +84,13 @@ public final class OperatorGate {
     if (approval == null || blank(approval.by())) {
       return "an approval needs --by (who approves)";
     }
+    String tooLong = OperatorText.byProblem("--by", approval.by().trim());
+    if (tooLong == null) {
+      tooLong = OperatorText.textProblem("--comment", approval.comment());
+    }
+    if (tooLong != null) {
+      return tooLong;
+    }
     if (aborted) {
       return "the workflow was aborted by " + abortedBy;
     }
@@ -177,6 +184,11 @@ public final class OperatorGate {
   /** A signal that failed validation: remembered in the status and the audit log, nothing else. */
   public void reject(String verb, String actor, String reason) {
     String why = reason.startsWith("refused: ") ? reason.substring("refused: ".length()) : reason;
+    // an oversized --by is refused; the audit and the status keep only an excerpt of it
+    actor =
+        blank(actor) || actor.trim().length() <= OperatorText.MAX_BY
+            ? actor
+            : OperatorText.excerpt(actor);
     String line = verb + " by " + (blank(actor) ? "(unknown)" : actor.trim()) + ": " + why;
     rejected.add(line);
     while (rejected.size() > MAX_REJECTIONS_KEPT) {
@@ -373,8 +385,7 @@ public final class OperatorGate {
 
   /** Appends to the audit log without blocking the caller; {@link #flushAudit} waits for it. */
   public void record(String actor, String action, String details) {
-    // strictly increasing within a run: the log reads in the order the workflow acted
-    lastAuditMillis = Math.max(Workflow.currentTimeMillis(), lastAuditMillis + 1);
+    nextAuditMillis();
     AuditEntry entry =
         new AuditEntry(
             workflowId + "/" + Workflow.randomUUID(),
@@ -384,6 +395,16 @@ public final class OperatorGate {
             details,
             lastAuditMillis);
     pendingAudits.add(Async.procedure(audit::record, entry));
+  }
+
+  /**
+   * The time of the next audit entry: strictly increasing within a run, so the log reads in the
+   * order the workflow acted. Also for rows that an activity writes on the workflow's behalf (a
+   * flag change), which would otherwise carry the worker's clock.
+   */
+  public long nextAuditMillis() {
+    lastAuditMillis = Math.max(Workflow.currentTimeMillis(), lastAuditMillis + 1);
+    return lastAuditMillis;
   }
 
   /**
@@ -402,8 +423,13 @@ public final class OperatorGate {
     }
   }
 
+  /** A missing or oversized --by, or an oversized --reason: the command's own problems. */
   private static String missingActor(OperatorCommand command) {
-    return command == null || blank(command.by()) ? "--by (who is acting) is required" : null;
+    if (command == null || blank(command.by())) {
+      return "--by (who is acting) is required";
+    }
+    String tooLong = OperatorText.byProblem("--by", command.by().trim());
+    return tooLong != null ? tooLong : OperatorText.textProblem("--reason", command.reason());
   }
 
   private static boolean blank(String s) {

@@ -528,6 +528,11 @@ public final class Release {
     gate.record(actor, action, details);
   }
 
+  /** The audit time of a row an activity writes for this release, in order with {@link #record}. */
+  public long auditTime() {
+    return gate.nextAuditMillis();
+  }
+
   // ---- continue-as-new and step keys ----
 
   /** Whether the history is long enough to continue as new. */

@@ -10,6 +10,9 @@ package dev.rollgate.workflows.rollout;
  *     is not applied again
  * @param actor who the change is attributed to
  * @param reason why, for the audit log
+ * @param auditAtMillis the time the audit log gives the change: the workflow's, in order with its
+ *     own entries (a local activity runs after its workflow task's time, so the worker's clock
+ *     would put the change after what the workflow recorded next); 0 for the worker's clock
  */
 public record FlagChange(
     String flag,
@@ -17,4 +20,5 @@ public record FlagChange(
     boolean kill,
     String idempotencyKey,
     String actor,
-    String reason) {}
+    String reason,
+    long auditAtMillis) {}

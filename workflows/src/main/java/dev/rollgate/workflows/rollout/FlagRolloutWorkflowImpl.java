@@ -155,7 +155,8 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
                     false,
                     release.stepKey("step-" + nextStep),
                     OperatorGate.SYSTEM,
-                    "rollout step " + (nextStep + 1) + " of " + request.plan().steps().size()));
+                    "rollout step " + (nextStep + 1) + " of " + request.plan().steps().size(),
+                    release.auditTime()));
     currentPercent = state.percent();
     history.add(
         new StepRecord(
@@ -269,7 +270,8 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
             kill,
             release.stepKey(kill ? "kill" : "rollback"),
             actor,
-            (kill ? "abort: " : "rollback: ") + reason);
+            (kill ? "abort: " : "rollback: ") + reason,
+            release.auditTime());
     return Async.function(flags()::apply, off)
         .thenApply(
             state -> {

@@ -98,7 +98,7 @@ class ReleaseKitTest {
         .withGuardrails(List.of(errors(analysis)), Duration.ofMinutes(5), policy);
   }
 
-  private static void assertRefused(Runnable update, String reason) {
+  static void assertRefused(Runnable update, String reason) {
     assertThatThrownBy(update::run)
         .isInstanceOf(WorkflowUpdateException.class)
         .rootCause()

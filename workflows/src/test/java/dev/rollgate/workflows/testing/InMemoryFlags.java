@@ -13,7 +13,8 @@ import java.util.function.LongSupplier;
 
 /** A flag store double for workflow tests: idempotent like the real one, and it keeps a log. */
 public final class InMemoryFlags implements FlagActivities {
-  public record Applied(double percent, boolean kill, long atMillis, String key, int attempt) {}
+  public record Applied(
+      double percent, boolean kill, long atMillis, String key, int attempt, long auditAtMillis) {}
 
   private final Map<String, FlagState> flags = new ConcurrentHashMap<>();
   private final Map<String, FlagState> byKey = new ConcurrentHashMap<>();
@@ -59,7 +60,8 @@ public final class InMemoryFlags implements FlagActivities {
             change.kill(),
             clock.getAsLong(),
             change.idempotencyKey(),
-            Activity.getExecutionContext().getInfo().getAttempt()));
+            Activity.getExecutionContext().getInfo().getAttempt(),
+            change.auditAtMillis()));
     if (failFirstAttemptAfterWriting
         && Activity.getExecutionContext().getInfo().getAttempt() == 1) {
       throw new IllegalStateException("worker died after the write");
