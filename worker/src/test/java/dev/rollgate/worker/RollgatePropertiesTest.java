@@ -21,6 +21,7 @@ class RollgatePropertiesTest {
             null,
             null,
             new RollgateProperties.Aws(null, "us-east-1", SECRET, SECRET),
+            null,
             Map.of(
                 "orders",
                 new RollgateProperties.Database(

@@ -1,7 +1,7 @@
 package dev.rollgate.activities.backup;
 
+import dev.rollgate.activities.aws.AwsFailures;
 import dev.rollgate.activities.databases.DatabaseRegistry;
-import dev.rollgate.activities.deploy.AwsFailures;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupIds;
 import dev.rollgate.workflows.backup.BackupInfo;

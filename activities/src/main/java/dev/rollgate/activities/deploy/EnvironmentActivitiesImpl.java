@@ -1,5 +1,6 @@
 package dev.rollgate.activities.deploy;
 
+import dev.rollgate.activities.aws.AwsFailures;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.deploy.CheckReport;
 import dev.rollgate.workflows.deploy.Environment;

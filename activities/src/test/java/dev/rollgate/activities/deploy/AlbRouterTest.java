@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.rollgate.activities.TestInfra;
+import dev.rollgate.activities.aws.AwsClients;
 import dev.rollgate.workflows.deploy.Router;
 import dev.rollgate.workflows.deploy.TrafficSplit;
 import io.temporal.failure.ApplicationFailure;

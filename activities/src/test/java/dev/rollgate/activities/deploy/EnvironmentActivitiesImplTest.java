@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.rollgate.activities.TestInfra;
+import dev.rollgate.activities.aws.AwsClients;
 import dev.rollgate.workflows.deploy.CheckReport;
 import dev.rollgate.workflows.deploy.Environment;
 import dev.rollgate.workflows.deploy.EnvironmentActivities;

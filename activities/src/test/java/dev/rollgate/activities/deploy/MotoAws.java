@@ -1,6 +1,7 @@
 package dev.rollgate.activities.deploy;
 
 import dev.rollgate.activities.TestInfra;
+import dev.rollgate.activities.aws.AwsClients;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;

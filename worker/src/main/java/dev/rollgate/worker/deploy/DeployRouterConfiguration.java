@@ -1,8 +1,8 @@
 package dev.rollgate.worker.deploy;
 
+import dev.rollgate.activities.aws.AwsClients;
 import dev.rollgate.activities.deploy.AlbRouter;
 import dev.rollgate.activities.deploy.AllowedHosts;
-import dev.rollgate.activities.deploy.AwsClients;
 import dev.rollgate.activities.deploy.EnvironmentActivitiesImpl;
 import dev.rollgate.activities.deploy.HaproxyRouter;
 import dev.rollgate.activities.deploy.TrafficActivitiesImpl;

@@ -3,7 +3,7 @@ package dev.rollgate.worker.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.rollgate.activities.deploy.AwsClients;
+import dev.rollgate.activities.aws.AwsClients;
 import dev.rollgate.activities.deploy.EnvironmentActivitiesImpl;
 import dev.rollgate.activities.deploy.TrafficActivitiesImpl;
 import dev.rollgate.worker.RollgateProperties;

@@ -234,7 +234,8 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
                     false,
                     release.stepKey("drift-" + nextStep + "-" + release.holdCheck()),
                     OperatorGate.SYSTEM,
-                    "re-applied after a change outside the rollout"));
+                    "re-applied after a change outside the rollout",
+                    release.auditTime()));
     release.record(
         OperatorGate.SYSTEM,
         "flag-drift-reapplied",

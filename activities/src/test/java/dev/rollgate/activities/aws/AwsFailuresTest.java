@@ -1,4 +1,4 @@
-package dev.rollgate.activities.deploy;
+package dev.rollgate.activities.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.rollgate.activities.deploy;
+package dev.rollgate.activities.aws;
 
 import dev.rollgate.activities.Failures;
 import dev.rollgate.workflows.FailureType;

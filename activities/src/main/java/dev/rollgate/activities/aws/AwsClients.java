@@ -1,4 +1,4 @@
-package dev.rollgate.activities.deploy;
+package dev.rollgate.activities.aws;
 
 import dev.rollgate.activities.secrets.Redacted;
 import java.net.URI;
@@ -47,7 +47,7 @@ public record AwsClients(URI endpoint, String region, String accessKey, String s
   }
 
   /** Any AWS client's builder, set to this endpoint, region and credentials (tests add more). */
-  <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
+  public <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
     AwsCredentialsProvider credentials =
         accessKey == null || accessKey.isBlank()
             ? DefaultCredentialsProvider.builder().build()
