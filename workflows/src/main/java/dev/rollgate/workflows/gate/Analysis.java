@@ -28,6 +28,15 @@ public record Analysis(
 
   public static final int DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 
+  /**
+   * The most measurements a gate before a step takes, and the most errors in a row it retries: a
+   * gate measures inside one run (it does not continue as new), so at most 50 x (10 + 1) waits of a
+   * few events each stay well within the history budget of 10,000 events per run.
+   */
+  public static final int MAX_COUNT = 50;
+
+  public static final int MAX_CONSECUTIVE_ERRORS = 10;
+
   /** One measurement per gate, no failure or inconclusive reading tolerated, 4 errors retried. */
   public static Analysis defaults(Duration interval) {
     return new Analysis(interval, Duration.ZERO, 1, 0, 0, DEFAULT_CONSECUTIVE_ERROR_LIMIT, false);
@@ -44,8 +53,16 @@ public record Analysis(
     if (count < 1) {
       return "count must be at least 1";
     }
+    if (count > MAX_COUNT) {
+      return "count must be at most "
+          + MAX_COUNT
+          + " (a gate's measurements stay in one run's history; watch longer with a hold)";
+    }
     if (failureLimit < 0 || inconclusiveLimit < 0 || consecutiveErrorLimit < 0) {
       return "limits must not be negative";
+    }
+    if (consecutiveErrorLimit > MAX_CONSECUTIVE_ERRORS) {
+      return "consecutiveErrorLimit must be at most " + MAX_CONSECUTIVE_ERRORS;
     }
     return null;
   }

@@ -35,4 +35,14 @@ class GuardrailTest {
     assertThatThrownBy(() -> Guardrail.parse("bad name: x < 1"))
         .hasMessageContaining("letters, digits");
   }
+
+  @Test
+  void analysisSettingsThatWouldOutgrowOneRunsHistoryAreRefused() {
+    java.time.Duration m = java.time.Duration.ofMinutes(1);
+    assertThat(new Analysis(m, java.time.Duration.ZERO, 50, 0, 0, 10, false).problem()).isNull();
+    assertThat(new Analysis(m, java.time.Duration.ZERO, 51, 0, 0, 4, false).problem())
+        .startsWith("count must be at most 50");
+    assertThat(new Analysis(m, java.time.Duration.ZERO, 5, 0, 0, 11, false).problem())
+        .isEqualTo("consecutiveErrorLimit must be at most 10");
+  }
 }
