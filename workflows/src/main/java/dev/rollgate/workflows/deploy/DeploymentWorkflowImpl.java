@@ -366,7 +366,10 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
   public String next() {
     List<Stage> stages = request.stages();
     if (applied < stages.size()) {
-      return stages.get(applied).label();
+      return stages.get(applied).label()
+          + (DeployPlan.needsApproval(request, applied) && release.gateStatus().pending() == null
+              ? " (needs approval)"
+              : "");
     }
     if (request.blueGreen() && !committed) {
       return request.environment() == null

@@ -29,11 +29,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The history budget (no run over 10,000 events) for a canary stage held two days at a one-minute
  * analysis interval (rollback triggers every 30 s), counted on every run's fetched history.
  */
+// long, CPU-heavy: never two of these at once beside the other test classes
+@ResourceLock("history-budget")
 class DeployHistoryBudgetTest {
   private static final int BUDGET = 10_000;
 

@@ -41,12 +41,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Holds that continue as new in their middle, on a real Temporal dev server with a small history
  * budget: operator updates sent while the release switches runs are not lost (the server and the
  * SDK retry them on the new run), and pause, approval and abort work across several switches.
  */
+// long, CPU-heavy: never two of these at once beside the other test classes
+@ResourceLock("history-budget")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HoldAcrossRunsDevServerTest {
   private static final String QUEUE = "hold-across-runs";

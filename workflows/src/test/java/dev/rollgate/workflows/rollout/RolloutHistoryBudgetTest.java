@@ -34,11 +34,14 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The history budget (no run over 10,000 events) for the longest holds the CLI accepts, counted on
  * every run's fetched history, not read off the code.
  */
+// long, CPU-heavy: never two of these at once beside the other test classes
+@ResourceLock("history-budget")
 class RolloutHistoryBudgetTest {
   private static final String FLAG = "week_long";
   private static final int BUDGET = 10_000;
