@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.rollgate.workflows.gate.Analysis;
 import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.ApprovalPolicy;
 import dev.rollgate.workflows.gate.OperatorCommand;
@@ -12,6 +11,7 @@ import dev.rollgate.workflows.gate.Verdict;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.testing.KitTestEnvironment;
 import dev.rollgate.workflows.testing.RecordingAudit;
+import dev.rollgate.workflows.testing.deploy.DeployRequests;
 import dev.rollgate.workflows.testing.deploy.FakeEnvironments;
 import dev.rollgate.workflows.testing.deploy.FakeTraffic;
 import dev.rollgate.workflows.testing.deploy.ScriptedAnalysis;
@@ -37,17 +37,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * blue-green, approvals and bad input.
  */
 class DeploymentWorkflowTest {
-  static final String SERVICE = "api";
+  static final String SERVICE = DeployRequests.SERVICE;
   static final String ID = DeploymentWorkflow.workflowId(SERVICE);
-  static final Duration INTERVAL = Duration.ofMinutes(1);
-  static final Router ROUTER =
-      new Router(Router.HAPROXY, "unix:/run/haproxy/admin.sock", "app", "blue", "green");
-  static final List<Stage> STAGES =
-      List.of(
-          new Stage(5, Duration.ofMinutes(10)),
-          new Stage(25, Duration.ofMinutes(10)),
-          new Stage(50, Duration.ofMinutes(10)),
-          new Stage(100, Duration.ZERO));
+  static final Duration INTERVAL = DeployRequests.INTERVAL;
+  static final Router ROUTER = DeployRequests.ROUTER;
   static final TrafficSplit ALL_STABLE = TrafficSplit.ALL_STABLE;
 
   @RegisterExtension
@@ -72,31 +65,8 @@ class DeploymentWorkflowTest {
     queue = worker.getTaskQueue();
   }
 
-  static CanaryAnalysis canaryAnalysis() {
-    return new CanaryAnalysis(
-        "green",
-        "blue",
-        "app",
-        List.of(new CanaryMetric("error_ratio", "errors{side=\"{{side}}\"}", 0.02, true)),
-        Duration.ofMinutes(1),
-        Duration.ofSeconds(1),
-        50,
-        0.98,
-        0.25,
-        true,
-        RollbackTriggers.defaults(),
-        new Analysis(INTERVAL, Duration.ZERO, 1, 0, 0, 4, false));
-  }
-
   static DeployRequest.Builder canary() {
-    return DeployRequest.builder()
-        .service(SERVICE)
-        .version("2.0.0")
-        .initiator("alice")
-        .reason("test")
-        .stages(STAGES)
-        .router(ROUTER)
-        .analysis(canaryAnalysis());
+    return DeployRequests.canary();
   }
 
   private DeploymentWorkflow start(DeployRequest request) {
@@ -576,17 +546,8 @@ class DeploymentWorkflowTest {
 
   // ---- blue-green ----
 
-  static final Environment ECS =
-      new Environment(Environment.ECS, "prod", "api-blue", "api-green", "api", "repo/api", 2);
-
   static DeployRequest.Builder blueGreen() {
-    return canary()
-        .strategy(DeployRequest.BLUE_GREEN)
-        .stages(DeployPresets.DEFAULT_BLUE_GREEN)
-        .environment(ECS)
-        .canaryUrl("http://green.internal:8080")
-        .smoke(List.of(new SmokeCheck("/health", 200, "ok")))
-        .rollbackWindow(Duration.ofMinutes(30));
+    return DeployRequests.blueGreen();
   }
 
   @Test
