@@ -352,6 +352,32 @@ class DeploymentWorkflowTest {
     result(wf);
   }
 
+  @Test
+  void aPauseDuringTheAnalysisBeforeAShiftHoldsTheShiftAndMeasuresAgainAfterTheResume(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    analysis.slowAnalyze.arm();
+    DeploymentWorkflow wf =
+        start(
+            canary()
+                .stages(List.of(new Stage(5, Duration.ZERO), new Stage(100, Duration.ZERO)))
+                .build());
+    awaitInFlight(analysis.slowAnalyze, false);
+
+    wf.pause(new OperatorCommand("bob", "look first"));
+    analysis.slowAnalyze.release(); // the analysis passes, while paused
+    env.sleep(Duration.ofHours(1));
+
+    assertThat(wf.status().phase()).isEqualTo(Phase.PAUSED);
+    assertThat(traffic.shifts).containsExactly(new TrafficSplit(95, 5));
+    assertThat(analysis.analyses).hasValue(1);
+    wf.resume(new OperatorCommand("bob", "go on"));
+    assertThat(result(wf).phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(traffic.shifts).containsExactly(new TrafficSplit(95, 5), new TrafficSplit(0, 100));
+    assertThat(analysis.analyses).hasValue(2); // an hour later: measured again before the shift
+    recordHistory(client, "deploy-paused-before-shift");
+  }
+
   // ---- nothing races the rollback (every router and side change goes through one chain) ----
 
   /** Waits (in the workflow's time) until the slow call has started. */
