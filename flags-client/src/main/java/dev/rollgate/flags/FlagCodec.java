@@ -82,7 +82,7 @@ public final class FlagCodec {
    */
   public static Object messageFromJson(String json) {
     if (json == null || json.isBlank()) {
-      throw new IllegalArgumentException("invalid flag message: empty input");
+      throw new IllegalArgumentException("invalid flag JSON: empty input");
     }
     try {
       JsonNode tree = MAPPER.readTree(json);
@@ -90,7 +90,7 @@ public final class FlagCodec {
         return MAPPER.treeToValue(tree, FlagDeletion.class);
       }
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid flag message: " + reason(e), e);
+      throw new IllegalArgumentException("invalid flag JSON: " + reason(e), e);
     }
     return fromJson(json);
   }
