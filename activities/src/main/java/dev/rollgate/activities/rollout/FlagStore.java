@@ -14,6 +14,7 @@ import dev.rollgate.workflows.audit.AuditEntry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -101,17 +102,24 @@ public class FlagStore {
    * order the workflow acted; 0 for this store's clock.
    */
   public Applied apply(Change change, long auditAtMillis) {
-    for (int attempt = 1; ; attempt++) {
-      Applied applied =
-          db.transactionResult(cfg -> tryApply(DSL.using(cfg), change, auditAtMillis));
-      if (applied != null) {
-        return applied;
+    return retrying(change.flag(), tx -> tryApply(tx, change, auditAtMillis));
+  }
+
+  /**
+   * Runs {@code attempt} in a transaction until it returns non-null (null: another writer changed
+   * {@code flag} first), backing off between attempts.
+   */
+  private <T> T retrying(String flag, Function<DSLContext, T> attempt) {
+    for (int i = 1; ; i++) {
+      T result = db.transactionResult(cfg -> attempt.apply(DSL.using(cfg)));
+      if (result != null) {
+        return result;
       }
-      if (attempt == ATTEMPTS) {
+      if (i == ATTEMPTS) {
         throw FailureType.CONFLICT.transientFailure(
-            "flag '" + change.flag() + "' kept changing under us; will retry", null);
+            "flag '" + flag + "' kept changing under us; will retry", null);
       }
-      backOff(attempt);
+      backOff(i);
     }
   }
 
@@ -230,17 +238,7 @@ public class FlagStore {
    *     (never did, or is already deleted); {@code CONFLICT} when the key was used by a change
    */
   public Deleted delete(Deletion deletion) {
-    for (int attempt = 1; ; attempt++) {
-      Deleted deleted = db.transactionResult(cfg -> tryDelete(DSL.using(cfg), deletion));
-      if (deleted != null) {
-        return deleted;
-      }
-      if (attempt == ATTEMPTS) {
-        throw FailureType.CONFLICT.transientFailure(
-            "flag '" + deletion.flag() + "' kept changing under us; will retry", null);
-      }
-      backOff(attempt);
-    }
+    return retrying(deletion.flag(), tx -> tryDelete(tx, deletion));
   }
 
   /** Null when another writer changed the flag first (the caller retries). */

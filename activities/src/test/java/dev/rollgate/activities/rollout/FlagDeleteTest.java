@@ -82,13 +82,7 @@ class FlagDeleteTest {
         store
             .apply(
                 new FlagStore.Change(
-                    flag,
-                    d -> d.withRolloutBasisPoints(10_000),
-                    true,
-                    key,
-                    "alice",
-                    null,
-                    null))
+                    flag, d -> d.withRolloutBasisPoints(10_000), true, key, "alice", null, null))
             .definition();
     publisher.publish(def);
     return def;

@@ -118,10 +118,7 @@ class FlagAdminController {
       return error(HttpStatus.BAD_REQUEST, "'by' (who is changing the flag) is required");
     }
     String reason = edit.path("reason").asText(null);
-    String tooLong = OperatorText.byProblem("'by'", by);
-    if (tooLong == null) {
-      tooLong = OperatorText.textProblem("'reason'", reason);
-    }
+    String tooLong = tooLong(by, reason);
     if (tooLong != null) {
       return error(HttpStatus.BAD_REQUEST, tooLong);
     }
@@ -202,10 +199,7 @@ class FlagAdminController {
     if (reason.isBlank()) {
       return error(HttpStatus.BAD_REQUEST, "'reason' (why the flag is deleted) is required");
     }
-    String tooLong = OperatorText.byProblem("'by'", by);
-    if (tooLong == null) {
-      tooLong = OperatorText.textProblem("'reason'", reason);
-    }
+    String tooLong = tooLong(by, reason);
     if (tooLong != null) {
       return error(HttpStatus.BAD_REQUEST, tooLong);
     }
@@ -328,6 +322,12 @@ class FlagAdminController {
       }
       return result;
     };
+  }
+
+  /** What is over {@link OperatorText}'s limits in {@code by} or {@code reason}, or null. */
+  private static String tooLong(String by, String reason) {
+    String problem = OperatorText.byProblem("'by'", by);
+    return problem != null ? problem : OperatorText.textProblem("'reason'", reason);
   }
 
   /** A number, also written as a JSON string ({@code "12.5"}), exactly as written. */
