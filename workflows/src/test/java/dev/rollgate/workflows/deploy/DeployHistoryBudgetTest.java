@@ -81,7 +81,9 @@ class DeployHistoryBudgetTest {
             .approveAt(List.of(100), ApprovalPolicy.fourEyes())
             .build());
     DeploymentWorkflow wf = client.newWorkflowStub(DeploymentWorkflow.class, id);
-    env.sleep(Duration.ofMinutes(25).plusSeconds(7)); // off the check grid (sdk-java#3088)
+    env.sleep(
+        Duration.ofMinutes(25)
+            .plusSeconds(7)); // off the check grid: see OperatorVerbMatrixTest on the test server
     wf.pause(new OperatorCommand("bob", "look"));
     env.sleep(Duration.ofMinutes(10));
     wf.resume(new OperatorCommand("bob", "fine"));
@@ -128,7 +130,9 @@ class DeployHistoryBudgetTest {
     DeploymentWorkflow wf =
         client.newWorkflowStub(DeploymentWorkflow.class, DeploymentWorkflowTest.ID);
 
-    env.sleep(Duration.ofHours(24).plusSeconds(7)); // off the check grid (sdk-java#3088)
+    env.sleep(
+        Duration.ofHours(24)
+            .plusSeconds(7)); // off the check grid: see OperatorVerbMatrixTest on the test server
     assertThat(Runs.of(client, DeploymentWorkflowTest.ID)).hasSizeGreaterThan(1);
     wf.pause(new OperatorCommand("bob", "look"));
     Duration frozen = wf.gate().holdLeft();

@@ -339,7 +339,7 @@ class DeploymentWorkflowTest {
     env.sleep(Duration.ofMinutes(2).plusSeconds(30));
     traffic.states.put("blue", "MAINT");
     // off the hold's 30 s check grid: a verb sent just as a check is due can strand the run on the
-    // time-skipping server (temporalio/sdk-java#3088)
+    // time-skipping server
     env.sleep(Duration.ofMinutes(1).plusSeconds(10));
 
     // a rollback would send everything to a server that takes nothing: a human decides

@@ -138,7 +138,9 @@ class HoldAcrossRunsTest {
       TestWorkflowEnvironment env, Worker worker) {
     startWorker(env, worker);
     DialWorkflow wf = start(queue, guarded(Analysis.defaults(MINUTE)));
-    env.sleep(Duration.ofMinutes(20).plusSeconds(7)); // off the check grid (sdk-java#3088)
+    env.sleep(
+        Duration.ofMinutes(20)
+            .plusSeconds(7)); // off the check grid: see OperatorVerbMatrixTest on the test server
     wf.pause(new OperatorCommand("bob", "look"));
     Duration frozen = wf.gate().holdLeft();
     assertThat(frozen).isBetween(Duration.ofMinutes(39), Duration.ofMinutes(41));

@@ -168,7 +168,7 @@ class OperatorVerbMatrixTest {
    * milliseconds after the instant a skip lands on, so a skip to a whole check interval leaves the
    * next check due just after it; a verb whose workflow task then cancels that timer, fired
    * meanwhile on a loaded machine, strands the run on the time-skipping server ("invalid history
-   * builder state for action", temporalio/sdk-java#3088) and the update never answers.
+   * builder state for action") and the update never answers.
    */
   private static final Duration OFF_GRID = Duration.ofSeconds(10);
 

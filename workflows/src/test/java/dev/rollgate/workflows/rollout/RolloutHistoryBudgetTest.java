@@ -101,7 +101,9 @@ class RolloutHistoryBudgetTest {
             Duration.ofHours(2), List.of(new Guardrail("errors", "errors", Comparison.LT, 0.01))));
     FlagRolloutWorkflow running = client.newWorkflowStub(FlagRolloutWorkflow.class, id);
 
-    env.sleep(Duration.ofMinutes(50).plusSeconds(7)); // off the check grid (sdk-java#3088)
+    env.sleep(
+        Duration.ofMinutes(50)
+            .plusSeconds(7)); // off the check grid: see OperatorVerbMatrixTest on the test server
     running.pause(new OperatorCommand("bob", "look"));
     env.sleep(Duration.ofMinutes(30));
     running.resume(new OperatorCommand("bob", "fine"));
@@ -165,7 +167,9 @@ class RolloutHistoryBudgetTest {
         client.newWorkflowStub(FlagRolloutWorkflow.class, FlagRolloutWorkflow.workflowId(FLAG));
     long t0 = env.currentTimeMillis();
 
-    env.sleep(Duration.ofDays(3).plusSeconds(7)); // off the check grid (sdk-java#3088)
+    env.sleep(
+        Duration.ofDays(3)
+            .plusSeconds(7)); // off the check grid: see OperatorVerbMatrixTest on the test server
     assertThat(Runs.of(client, FlagRolloutWorkflow.workflowId(FLAG)))
         .as("continued as new in the middle of the hold")
         .hasSizeGreaterThan(1);
