@@ -156,12 +156,14 @@ class HoldAcrossRunsDevServerTest {
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> Runs.of(client, id).size() >= 2);
+    int runsBefore = Runs.of(client, id).size();
     int pairs = 30;
     for (int i = 0; i < pairs; i++) {
       assertThat(wf.pause(new OperatorCommand("bob", "look " + i))).startsWith("paused");
       assertThat(wf.resume(new OperatorCommand("bob", "go " + i))).isEqualTo("resumed");
     }
-    assertThat(Runs.of(client, id).size()).isGreaterThanOrEqualTo(5);
+    // 60 updates are well over the 120-event budget: the storm crossed switches
+    assertThat(Runs.of(client, id).size()).isGreaterThan(runsBefore);
 
     // the approval gate before 30 is reached in a later run, after the hold's switches
     await()
