@@ -285,8 +285,11 @@ class BackupEngineTest {
     assertThat(new String(object, 0, 5)).isEqualTo("PGDMP");
     assertThat(objects("backups/shop/backup_shop_20261128T020000Z")).hasSize(1);
     assertThat(openUploads(b.objectKey())).isZero();
+    // progress was reported as the dump went; Temporal throttles heartbeats and may drop the last
+    // one still pending when the activity completes, so the last seen need not be the final size
     assertThat(beats).isNotEmpty();
-    assertThat(beats.getLast().bytes()).isEqualTo(b.sizeBytes());
+    assertThat(beats).extracting(StreamingBackup.Progress::bytes).isSorted();
+    assertThat(beats.getLast().bytes()).isPositive().isLessThanOrEqualTo(b.sizeBytes());
 
     // idempotent: the same id returns the completed backup, no second object
     BackupInfo again = backupStub(engine()).dump(job("backup/shop/20261128T020000Z"));
