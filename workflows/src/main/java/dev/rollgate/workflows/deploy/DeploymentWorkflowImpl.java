@@ -4,6 +4,7 @@ import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.gate.OperatorGate;
 import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
+import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
@@ -45,6 +46,12 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
    */
   static final String PAUSE_BEFORE_SHIFT = "deploy-pause-before-shift";
 
+  /**
+   * {@code Workflow.getVersion} change id: a pause is refused in the last step, after which nothing
+   * waits (older runs accepted it and completed).
+   */
+  static final String REFUSE_PAUSE_IN_LAST_STEP = "deploy-refuse-pause-in-last-step";
+
   private final DeployRequest request;
   private final DeployStubs stubs;
   private final TrafficControl traffic;
@@ -57,6 +64,7 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
   private boolean committed;
   private Promise<String> warmUp;
   private String holdStep;
+  private String lastStep;
 
   @WorkflowInit
   public DeploymentWorkflowImpl(DeployRequest request) {
@@ -239,6 +247,9 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
     if (traffic.split().canary() > 0) {
       reports.save(traffic.split().canary() + " %", "PROCEED", null);
     }
+    if (i == stages.size() - 1 && nothingWaitsAfterLastShift(stage)) {
+      lastStep("the shift to " + label);
+    }
     release.enter(Phase.RUNNING, "shifting to " + label);
     boolean first = traffic.split().canary() == 0;
     traffic.shift(
@@ -316,6 +327,7 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
           "deploy-committed",
           "rollback window over: " + request.version() + " keeps the traffic");
     }
+    lastStep("retiring " + (e == null ? "the old side" : e.stableService()));
     idleSide.retireOld();
     return request.service()
         + " "
@@ -323,6 +335,29 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
         + " serves all traffic on "
         + request.router().canary()
         + (e == null ? "" : "; " + e.stableService() + " retired");
+  }
+
+  private boolean nothingWaitsAfterLastShift(Stage last) {
+    return last.hold().isZero()
+        && !(request.loadTest() != null && request.loadTestAfter() == 100)
+        && !(request.blueGreen() && !request.rollbackWindow().isZero());
+  }
+
+  /** From here on nothing waits: a pause could not be honoured and is refused. */
+  private void lastStep(String step) {
+    if (Workflow.getVersion(REFUSE_PAUSE_IN_LAST_STEP, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      lastStep = step;
+    }
+  }
+
+  @Override
+  public String refuse(String verb) {
+    if (lastStep != null && ReleaseControls.PAUSE.equals(verb)) {
+      return lastStep
+          + " is the last step and nothing waits after it: it cannot be paused (abort rolls the"
+          + " deployment back)";
+    }
+    return null;
   }
 
   // ---- undo: all traffic to stable at once, read back; then the idle side back to 0 ----

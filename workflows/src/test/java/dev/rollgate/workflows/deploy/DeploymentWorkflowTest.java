@@ -20,6 +20,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
@@ -28,6 +29,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -417,6 +420,56 @@ class DeploymentWorkflowTest {
     assertThat(result(wf).phase()).isEqualTo(Phase.ABORTED);
     assertThat(traffic.shifts).containsExactly(new TrafficSplit(95, 5), ALL_STABLE);
     assertThat(traffic.split("app")).isEqualTo(ALL_STABLE);
+  }
+
+  /** A pause refused as REFUSED, with the reason, in one line. */
+  private static void pauseIsRefused(DeploymentWorkflow wf, String reason) {
+    assertThatThrownBy(() -> wf.pause(new OperatorCommand("bob", "wait")))
+        .isInstanceOf(WorkflowUpdateException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo("REFUSED");
+              assertThat(f.getOriginalMessage()).contains(reason).doesNotContain("\n");
+            });
+  }
+
+  @Test
+  void aPauseDuringTheLastShiftIsRefusedRatherThanAcceptedAndIgnored(
+      TestWorkflowEnvironment env, Worker worker) {
+    startWorker(env, worker);
+    traffic.slowShift.arm();
+    DeploymentWorkflow wf = start(canary().stages(List.of(new Stage(100, Duration.ZERO))).build());
+    awaitInFlight(traffic.slowShift, false);
+
+    pauseIsRefused(wf, "the shift to 100 % is the last step and nothing waits after it");
+    traffic.slowShift.release();
+
+    assertThat(result(wf).phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(audit.actions()).contains("bob:pause-refused").doesNotContain("bob:pause");
+  }
+
+  @Test
+  void aPauseWhileTheOldSideIsRetiredIsRefused(TestWorkflowEnvironment env, Worker worker)
+      throws Exception {
+    startWorker(env, worker);
+    environments.slowRetire.arm();
+    DeploymentWorkflow wf = start(blueGreen().build());
+    // the window ends 40 minutes in; time does not pass while the slow retire runs, so the last
+    // minute goes in small steps
+    env.sleep(Duration.ofMinutes(39));
+    assertThat(wf.status().release().next()).isEqualTo("retire api-blue");
+    awaitInFlight(environments.slowRetire, true);
+    CompletableFuture<DeployResult> done =
+        WorkflowStub.fromTyped(wf).getResultAsync(DeployResult.class);
+
+    pauseIsRefused(wf, "retiring api-blue is the last step");
+    environments.slowRetire.release();
+
+    assertThat(done.get(30, TimeUnit.SECONDS).phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(environments.retired).containsExactly("api-blue");
+    assertThat(audit.actions()).contains("bob:pause-refused").doesNotContain("bob:pause");
   }
 
   @Test

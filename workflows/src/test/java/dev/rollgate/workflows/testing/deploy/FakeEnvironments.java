@@ -23,6 +23,9 @@ public final class FakeEnvironments implements EnvironmentActivities {
   /** Arm it to make the next prepare slow: the idle side comes up only once released. */
   public final SlowCall slowPrepare = new SlowCall();
 
+  /** Arm it to make the next retire slow: the side goes down only once released. */
+  public final SlowCall slowRetire = new SlowCall();
+
   /** Hosts the fake worker refuses to call (its allow-list leaves them out). */
   public final List<String> refusedHosts = new CopyOnWriteArrayList<>();
 
@@ -78,6 +81,7 @@ public final class FakeEnvironments implements EnvironmentActivities {
 
   @Override
   public void retire(Environment environment, String service) {
+    slowRetire.pass();
     retired.add(service);
     changes.add("down " + service);
   }
