@@ -15,6 +15,7 @@ import org.apache.tomcat.util.buf.EncodedSolidusHandling;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -36,7 +37,11 @@ class WorkerConfiguration {
     return Clock.systemUTC();
   }
 
+  /**
+   * After Flyway: beans reading tables at start (the backup gauges) find them on a fresh database.
+   */
   @Bean
+  @DependsOnDatabaseInitialization
   DSLContext dslContext(DataSource dataSource) {
     return DSL.using(dataSource, SQLDialect.POSTGRES);
   }
