@@ -297,10 +297,12 @@ public final class OperatorGate {
     TimerOptions options = TimerOptions.newBuilder().setSummary(summary).build();
     if (!cancelOnInterrupt) {
       Promise<Void> timer = Workflow.newTimer(d, options);
+      ignoreCancellation(timer);
       Workflow.await(() -> timer.isCompleted() || paused || aborted);
       return !timer.isCompleted();
     }
     CompletablePromise<Void> timer = Workflow.newPromise();
+    ignoreCancellation(timer);
     CancellationScope scope =
         Workflow.newCancellationScope(() -> timer.completeFrom(Workflow.newTimer(d, options)));
     scope.run();
@@ -310,6 +312,16 @@ public final class OperatorGate {
       scope.cancel(paused ? "paused" : "aborted");
     }
     return interrupted;
+  }
+
+  /**
+   * A timer an interrupted hold leaves behind fails with a CanceledFailure when it is cancelled or
+   * its run ends; nothing waits for it, so the SDK would log "Promise completed with exception and
+   * was never accessed" with a stack trace at every pause and continue-as-new. A handler marks it
+   * seen (no command: history is unchanged).
+   */
+  private static void ignoreCancellation(Promise<Void> timer) {
+    timer.exceptionally(e -> null);
   }
 
   /**
