@@ -854,8 +854,8 @@ public final class MigrationPlanner {
                   + " UNIQUE USING INDEX "
                   + quote(o.name()),
               o.table()));
-      opUndo.add(dropIndexStep(o.name(), o.table()));
       opUndo.add(dropConstraint(o.table(), o.name()));
+      opUndo.add(dropIndexStep(o.name(), o.table()));
     }
 
     private void addCheck(AddCheck o, List<SqlStep> opUndo) {
@@ -931,7 +931,7 @@ public final class MigrationPlanner {
     }
 
     private void renameTable(RenameTable o, List<SqlStep> opUndo) {
-      touch(o.from());
+      tables.add(s + "." + o.from());
       tableExists(o.from());
       relationAbsent(o.to());
       view(o.to());
@@ -962,13 +962,18 @@ public final class MigrationPlanner {
       opUndo.add(
           ddl(
               "rename table " + o.to() + " back to " + o.from(),
-              "DROP VIEW IF EXISTS "
+              // the old name is dropped only while it is the view (not once it is the table again)
+              "DO $rg$\nBEGIN\n  IF EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass("
+                  + regclass(s, o.from())
+                  + ") AND relkind = 'v') THEN\n    DROP VIEW "
                   + t(o.from())
-                  + ";\n"
-                  + "ALTER TABLE IF EXISTS "
+                  + ";\n  END IF;\n  IF to_regclass("
+                  + regclass(s, o.from())
+                  + ") IS NULL THEN\n    ALTER TABLE IF EXISTS "
                   + t(o.to())
                   + " RENAME TO "
-                  + quote(o.from()),
+                  + quote(o.from())
+                  + ";\n  END IF;\nEND\n$rg$",
               o.to()));
     }
 
