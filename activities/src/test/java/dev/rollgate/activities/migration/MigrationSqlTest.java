@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * fresh database: expand, a plain test-side fill of each backfill, after-backfill, verify (every
  * check counts 0), contract; and rollback before anything ran, then expand, fill, after-backfill
  * and rollback (twice: it is idempotent), each leaving the catalogue exactly as it was. 30 cases on
- * real databases take about 35 s. The executor's lock discipline and batching
- * are the workflow's (tested there); here each step runs once, the way its {@link Execution} says.
+ * real databases take about 35 s. The executor's lock discipline and batching are the workflow's
+ * (tested there); here each step runs once, the way its {@link Execution} says.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MigrationSqlTest {
