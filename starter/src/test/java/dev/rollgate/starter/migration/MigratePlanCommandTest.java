@@ -75,7 +75,7 @@ class MigratePlanCommandTest {
             "ALTER TABLE \"public\".\"orders\" VALIDATE CONSTRAINT \"orders_status_not_null\";",
             "-- verify",
             "-- contract",
-            "ALTER TABLE \"public\".\"orders\" DROP COLUMN \"amount\";\nALTER TABLE \"public\".\"orders\" RENAME COLUMN \"_rg_new_amount\" TO \"amount\";",
+            "ALTER TABLE \"public\".\"orders\" DROP COLUMN IF EXISTS \"amount\";\nALTER TABLE \"public\".\"orders\" RENAME COLUMN \"_rg_new_amount\" TO \"amount\";",
             "-- rollback",
             "DROP SCHEMA IF EXISTS \"public_orders_v2\";",
             "ALTER TABLE IF EXISTS \"public\".\"orders\" DROP CONSTRAINT IF EXISTS \"orders_status_not_null\";",

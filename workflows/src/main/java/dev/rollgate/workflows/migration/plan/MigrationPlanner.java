@@ -589,7 +589,7 @@ public final class MigrationPlanner {
               "replace " + s + "." + o.table() + "." + c + " by " + n,
               "ALTER TABLE "
                   + t(o.table())
-                  + " DROP COLUMN "
+                  + " DROP COLUMN IF EXISTS "
                   + quote(c)
                   + ";\n"
                   + "ALTER TABLE "
