@@ -22,7 +22,11 @@ public record MigrationPlan(
   public MigrationPlan {
     schema = schema == null || schema.isBlank() ? "public" : schema;
     keys = keys == null ? Map.of() : copy(keys);
-    operations = operations == null ? List.of() : List.copyOf(operations);
+    // an empty item stays (as null) so that validation reports it by its position
+    operations =
+        operations == null
+            ? List.of()
+            : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(operations));
   }
 
   private static Map<String, List<String>> copy(Map<String, List<String>> keys) {

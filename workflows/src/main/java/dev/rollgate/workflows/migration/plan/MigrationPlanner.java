@@ -153,6 +153,7 @@ public final class MigrationPlanner {
             identifier(at + ": to", o.to());
             if (o.from() != null && o.from().equals(o.to())) {
               problems.add(at + ": from and to are the same column");
+              continue;
             }
             exclusive(at, o.table(), o.from(), columnOps);
             if (added.contains(o.table() + "." + o.to())
@@ -768,7 +769,8 @@ public final class MigrationPlanner {
 
     private void addForeignKey(AddForeignKey o, List<SqlStep> opUndo) {
       touch(o.table());
-      touch(o.refTable());
+      // the referenced table is locked briefly, not changed: no view of it in the new version
+      tables.add(s + "." + o.refTable());
       tableExists(o.table());
       tableExists(o.refTable());
       o.columns().forEach(c -> columnExistsUnlessAdded(o.table(), c));
