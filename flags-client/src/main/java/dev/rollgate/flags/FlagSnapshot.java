@@ -176,6 +176,19 @@ public final class FlagSnapshot {
     return compiled.evaluate(ctx == null ? EvaluationContext.EMPTY : ctx);
   }
 
+  /**
+   * Evaluates {@code flag} for {@code ctx} like {@link #isEnabled(String, EvaluationContext,
+   * boolean)} and says why: the reason, the rule that matched, the bucket. Allocates the answer;
+   * meant for tools, logs and tests, not for the hot path.
+   */
+  public FlagEvaluation explain(String flag, EvaluationContext ctx, boolean defaultValue) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    if (compiled == null) {
+      return new FlagEvaluation(flag, -1, defaultValue, EvaluationReason.UNKNOWN_FLAG, 0, -1, 0);
+    }
+    return compiled.explain(ctx == null ? EvaluationContext.EMPTY : ctx);
+  }
+
   /** The definition of {@code name}, if held. */
   public Optional<FlagDefinition> flag(String name) {
     CompiledFlag compiled = name == null ? null : flags.get(name);

@@ -125,11 +125,53 @@ public final class FlagValidation {
     String op = condition.op().name().toLowerCase(Locale.ROOT);
     String subject = condition.attribute() + " " + op;
     List<String> values = condition.values();
+    if (condition.caseInsensitive() && !condition.op().comparesText()) {
+      return subject
+          + " cannot ignore case: only eq, neq, in, not_in, starts_with, ends_with, contains and"
+          + " matches compare text";
+    }
     return switch (condition.op()) {
       case IN, NOT_IN -> values.isEmpty() ? subject + " needs at least one value" : null;
+      case STARTS_WITH, ENDS_WITH, CONTAINS -> {
+        if (values.isEmpty()) {
+          yield subject + " needs at least one value";
+        }
+        yield values.stream().anyMatch(String::isEmpty)
+            ? subject + " has an empty value (it would match everything)"
+            : null;
+      }
+      case MATCHES -> {
+        String problem = singleValueProblem(subject, values, "; combine them with |");
+        String why = problem == null ? BoundedRegex.problem(values.get(0)) : null;
+        yield why == null ? problem : subject + " '" + values.get(0) + "' " + why;
+      }
+      case IN_CIDR -> {
+        if (values.isEmpty()) {
+          yield subject + " needs at least one value";
+        }
+        for (String v : values) {
+          String why = IpAddress.Range.problem(v);
+          if (why != null) {
+            yield subject + " '" + v + "' " + why;
+          }
+        }
+        yield null;
+      }
+      case DATE_BEFORE, DATE_AFTER -> {
+        String problem = singleValueProblem(subject, values, "");
+        if (problem == null && Dates.parseMillis(values.get(0)) == Dates.NONE) {
+          problem =
+              subject
+                  + " '"
+                  + values.get(0)
+                  + "' is not an ISO-8601 date-time with a zone (2026-01-29T13:00:00Z,"
+                  + " 2026-01-29T15:00:00+02:00) or a date (2026-01-29)";
+        }
+        yield problem;
+      }
       case EQ -> singleValueProblem(subject, values, "; use in for a list");
       case NEQ -> singleValueProblem(subject, values, "; use not_in for a list");
-      case GT, GTE, LT, LTE -> {
+      case GT, GTE, LT, LTE, NUM_EQ -> {
         String problem = singleValueProblem(subject, values, "");
         if (problem == null && Double.isNaN(EvaluationContext.parseNumber(values.get(0)))) {
           problem = subject + " '" + values.get(0) + "' is not a number";
