@@ -91,6 +91,7 @@ public class FlagsCommand {
               c.path("attribute").asText()
                   + " "
                   + c.path("op").asText().toLowerCase()
+                  + (c.path("caseInsensitive").asBoolean(false) ? ":i" : "")
                   + " "
                   + join(c.path("values")));
         }
@@ -196,7 +197,11 @@ public class FlagsCommand {
     @Option(
         names = "--rule",
         description =
-            "'ATTR OP VALUES; ATTR OP VALUES' (AND); repeat for OR. OP: eq neq in not_in gt gte lt lte semver_eq semver_gt semver_gte semver_lt semver_lte")
+            "'ATTR OP VALUES; ATTR OP VALUES' (AND); repeat for OR. OP: eq neq in not_in gt gte lt"
+                + " lte num_eq semver_eq semver_gt semver_gte semver_lt semver_lte starts_with"
+                + " ends_with contains matches in_cidr date_before date_after; OP:i ignores case"
+                + " (eq neq in not_in starts_with ends_with contains matches). matches takes one"
+                + " bounded regular expression (commas allowed); see the README")
     List<String> rules;
 
     @Option(names = "--clear-rules", description = "remove every rule")
@@ -294,10 +299,21 @@ public class FlagsCommand {
     }
   }
 
-  @Command(name = "eval", description = "Evaluate a flag for a user, as flags-client would.")
+  @Command(
+      name = "eval",
+      description = {
+        "Evaluate a flag for a user, as flags-client would.",
+        "--explain also says why: the reason (KILLED, DISABLED, DENY_LIST, ALLOW_LIST,"
+            + " NO_RULE_MATCHED, NO_STICKINESS_VALUE, ROLLOUT), the rule that matched and the"
+            + " user's bucket.",
+        "  rollgate flags eval new_checkout --user user-42 --attr country=DE --explain"
+      })
   static class Eval extends Base {
     @Parameters(index = "0", paramLabel = "FLAG")
     String flag;
+
+    @Option(names = "--explain", description = "say which check decided, which rule, which bucket")
+    boolean explain;
 
     @Option(names = "--user", required = true, description = "the user id")
     String user;
@@ -330,6 +346,16 @@ public class FlagsCommand {
                 result.path("version").asLong(),
                 result.path("rolloutPercent").asText(),
                 result.path("bucket").asText("-"));
+        if (explain) {
+          out().printf("  reason       %s%n", result.path("reason").asText());
+          if (result.has("rule")) {
+            out()
+                .printf(
+                    "  rule         %d: %s%n",
+                    result.path("rule").asInt(), result.path("ruleText").asText());
+          }
+          out().printf("  explanation  %s%n", result.path("explanation").asText());
+        }
       }
       return 0;
     }

@@ -11,6 +11,7 @@ import dev.rollgate.flags.EvaluationContext;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagDeletion;
+import dev.rollgate.flags.FlagEvaluation;
 import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
 import dev.rollgate.flags.FlagValidation;
@@ -247,7 +248,13 @@ class FlagAdminController {
     return ResponseEntity.ok(answer.toString());
   }
 
-  /** Body: {@code {"user": "u1", "attributes": {"country": "DE"}}}. */
+  /**
+   * Body: {@code {"user": "u1", "attributes": {"country": "DE"}}}. Answers the decision with its
+   * explanation: {@code enabled}, {@code reason} (flags-client's {@code EvaluationReason}), {@code
+   * rule} and {@code ruleText} (the first matching rule, 1-based, when one matched), {@code bucket}
+   * (the user's bucket, 0..9999, when the stickiness attribute is present) and {@code explanation}
+   * (one line).
+   */
   @PostMapping(path = "/{name}/evaluate", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> evaluate(@PathVariable String name, @RequestBody String body)
       throws IOException {
@@ -268,16 +275,22 @@ class FlagAdminController {
     String user = request.path("user").asText(null);
     EvaluationContext context = EvaluationContext.of(user, attributes);
     FlagDefinition def = flag.get();
-    boolean enabled = FlagSnapshot.of(List.of(def)).isEnabled(name, context);
+    FlagEvaluation evaluation = FlagSnapshot.of(List.of(def)).explain(name, context, false);
     String key = "userId".equals(def.stickiness()) ? user : attributes.get(def.stickiness());
     ObjectNode result = JSON.createObjectNode();
     result.put("flag", name);
     result.put("version", def.version());
-    result.put("enabled", enabled);
+    result.put("enabled", evaluation.on());
     result.put("rolloutPercent", def.rolloutPercent());
     if (key != null) {
       result.put("bucket", Bucketing.bucket(def.salt(), key));
     }
+    result.put("reason", evaluation.reason().name());
+    if (evaluation.rule() > 0) {
+      result.put("rule", evaluation.rule());
+      result.put("ruleText", FlagRuleSyntax.format(def.rules().get(evaluation.rule() - 1)));
+    }
+    result.put("explanation", evaluation.explanation());
     return ResponseEntity.ok(JSON.writeValueAsString(result));
   }
 
