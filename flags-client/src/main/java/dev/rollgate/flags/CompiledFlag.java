@@ -3,6 +3,7 @@ package dev.rollgate.flags;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A {@link FlagDefinition} prepared for allocation-free evaluation: allow/deny/IN lists as hash
@@ -27,8 +28,17 @@ final class CompiledFlag {
   private final String stickiness;
   private final int basisPoints;
   private final Bucketing.Prefix prefix;
+  private final String[] prerequisites;
+  private final boolean[] requiredOn;
 
   CompiledFlag(FlagDefinition definition) {
+    List<Prerequisite> required = definition.prerequisites();
+    this.prerequisites = new String[required.size()];
+    this.requiredOn = new boolean[required.size()];
+    for (int p = 0; p < prerequisites.length; p++) {
+      prerequisites[p] = required.get(p).flag();
+      requiredOn[p] = required.get(p).on();
+    }
     this.definition = definition;
     this.killed = definition.killed();
     this.disabled = !definition.enabled();
@@ -57,14 +67,18 @@ final class CompiledFlag {
     return definition.version();
   }
 
-  /** The decision for {@code ctx}; allocation-free, never throws for a non-null context. */
-  boolean evaluate(EvaluationContext ctx) {
-    return on(decide(ctx));
+  /**
+   * The decision for {@code ctx}, prerequisites looked up in {@code flags}; allocation-free, never
+   * throws for a non-null context.
+   */
+  boolean evaluate(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    return on(decide(ctx, flags, 0));
   }
 
-  /** The decision for {@code ctx} with its reason, rule and bucket. */
-  FlagEvaluation explain(EvaluationContext ctx) {
-    long d = decide(ctx);
+  /** The decision for {@code ctx} with its reason, rule, bucket and failed prerequisite. */
+  FlagEvaluation explain(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    long d = decide(ctx, flags, 0);
+    int prerequisite = (int) ((d >>> 40) & 0xffff) - 1;
     return new FlagEvaluation(
         definition.name(),
         definition.version(),
@@ -72,7 +86,8 @@ final class CompiledFlag {
         REASONS[(int) ((d >>> 1) & 0x7f)],
         (int) ((d >>> 8) & 0xffff),
         (int) ((d >>> 24) & 0xffff) - 1,
-        basisPoints);
+        basisPoints,
+        prerequisite < 0 ? null : prerequisites[prerequisite]);
   }
 
   private static boolean on(long decision) {
@@ -87,13 +102,38 @@ final class CompiledFlag {
         | ((long) (bucket + 1) << 24);
   }
 
-  /** The one evaluation path; see {@link #decision}. Allocation-free. */
-  long decide(EvaluationContext ctx) {
+  private static EvaluationReason reason(long decision) {
+    return REASONS[(int) ((decision >>> 1) & 0x7f)];
+  }
+
+  /**
+   * The one evaluation path; see {@link #decision} (bits 40-55: the failed prerequisite's index +
+   * 1). {@code depth} counts the prerequisite links followed to get here: past {@link
+   * FlagValidation#MAX_PREREQUISITE_DEPTH} (only a cycle written by racing changes gets there) the
+   * prerequisite fails. Allocation-free.
+   */
+  long decide(EvaluationContext ctx, Map<String, CompiledFlag> flags, int depth) {
     if (killed) {
       return decision(false, EvaluationReason.KILLED, 0, -1);
     }
     if (disabled) {
       return decision(false, EvaluationReason.DISABLED, 0, -1);
+    }
+    for (int p = 0; p < prerequisites.length; p++) {
+      CompiledFlag required = flags.get(prerequisites[p]);
+      boolean met = false;
+      if (required != null && depth < FlagValidation.MAX_PREREQUISITE_DEPTH) {
+        long d = required.decide(ctx, flags, depth + 1);
+        EvaluationReason why = reason(d);
+        met =
+            why != EvaluationReason.KILLED
+                && why != EvaluationReason.DISABLED
+                && on(d) == requiredOn[p];
+      }
+      if (!met) {
+        return decision(false, EvaluationReason.PREREQUISITE_FAILED, 0, -1)
+            | ((long) (p + 1) << 40);
+      }
     }
     String userId = ctx.userId();
     if (userId != null) {

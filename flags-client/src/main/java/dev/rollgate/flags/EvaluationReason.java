@@ -11,6 +11,11 @@ public enum EvaluationReason {
   KILLED,
   /** The master switch is off: off for everyone. */
   DISABLED,
+  /**
+   * A prerequisite ({@link FlagEvaluation#prerequisite()}) is unknown, killed, disabled, or did not
+   * give its required answer for this context: off (LaunchDarkly's PREREQUISITE_FAILED).
+   */
+  PREREQUISITE_FAILED,
   /** The user id is in {@code denyUsers}: off. */
   DENY_LIST,
   /** The user id is in {@code allowUsers}: on. */

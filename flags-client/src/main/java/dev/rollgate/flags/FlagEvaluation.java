@@ -13,6 +13,8 @@ package dev.rollgate.flags;
  *     decision came before the rules
  * @param bucket the user's bucket, 0..9999, when the rollout decided; -1 otherwise
  * @param rolloutBasisPoints the flag's rollout, 0..10000; 0 for an unknown flag
+ * @param prerequisite the prerequisite that failed, with {@link
+ *     EvaluationReason#PREREQUISITE_FAILED}; null otherwise
  */
 public record FlagEvaluation(
     String flag,
@@ -21,7 +23,8 @@ public record FlagEvaluation(
     EvaluationReason reason,
     int rule,
     int bucket,
-    int rolloutBasisPoints) {
+    int rolloutBasisPoints,
+    String prerequisite) {
 
   /** One line for people: {@code ON: rule 2 matched, bucket 1234 < 2500 (25 %)}. */
   public String explanation() {
@@ -30,6 +33,8 @@ public record FlagEvaluation(
       case UNKNOWN_FLAG -> answer + ": unknown flag, the caller's default";
       case KILLED -> answer + ": the kill switch is on";
       case DISABLED -> answer + ": the flag is disabled";
+      case PREREQUISITE_FAILED ->
+          answer + ": prerequisite " + prerequisite + " did not give its required answer";
       case DENY_LIST -> answer + ": the user is on the deny list";
       case ALLOW_LIST -> answer + ": the user is on the allow list";
       case NO_RULE_MATCHED -> answer + ": no rule matched";

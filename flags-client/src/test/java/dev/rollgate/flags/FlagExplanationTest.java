@@ -42,7 +42,8 @@ class FlagExplanationTest {
     assertThat(noKey.rule()).isEqualTo(2);
     FlagSnapshot empty = FlagSnapshot.of(List.of());
     assertThat(empty.explain("nope", EvaluationContext.of("u"), true))
-        .isEqualTo(new FlagEvaluation("nope", -1, true, EvaluationReason.UNKNOWN_FLAG, 0, -1, 0));
+        .isEqualTo(
+            new FlagEvaluation("nope", -1, true, EvaluationReason.UNKNOWN_FLAG, 0, -1, 0, null));
   }
 
   @Test
@@ -67,13 +68,16 @@ class FlagExplanationTest {
 
   @Test
   void explanationsReadAsOneLine() {
-    FlagEvaluation e = new FlagEvaluation("f", 3, true, EvaluationReason.ROLLOUT, 2, 1234, 2_550);
+    FlagEvaluation e =
+        new FlagEvaluation("f", 3, true, EvaluationReason.ROLLOUT, 2, 1234, 2_550, null);
     assertThat(e.explanation()).isEqualTo("ON: rule 2 matched, bucket 1234 < 2550 (25.5 %)");
     assertThat(
-            new FlagEvaluation("f", 3, false, EvaluationReason.ROLLOUT, 0, 9000, 10).explanation())
+            new FlagEvaluation("f", 3, false, EvaluationReason.ROLLOUT, 0, 9000, 10, null)
+                .explanation())
         .isEqualTo("OFF: bucket 9000 >= 10 (0.1 %)");
     assertThat(
-            new FlagEvaluation("f", 3, false, EvaluationReason.DENY_LIST, 0, -1, 10).explanation())
+            new FlagEvaluation("f", 3, false, EvaluationReason.DENY_LIST, 0, -1, 10, null)
+                .explanation())
         .isEqualTo("OFF: the user is on the deny list");
   }
 }

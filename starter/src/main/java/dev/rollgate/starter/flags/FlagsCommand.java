@@ -97,6 +97,14 @@ public class FlagsCommand {
         }
         out().printf("Rule       %s%n", String.join("; ", conditions));
       }
+      if (!f.path("prerequisites").isEmpty()) {
+        List<String> required = new ArrayList<>();
+        for (JsonNode p : f.path("prerequisites")) {
+          required.add(
+              p.path("flag").asText() + " (" + (p.path("on").asBoolean(true) ? "on" : "off") + ")");
+        }
+        out().printf("Requires   %s%n", String.join(", ", required));
+      }
       out().printf("Updated    by %s%n", f.path("updatedBy").asText());
     }
 
@@ -207,6 +215,18 @@ public class FlagsCommand {
     @Option(names = "--clear-rules", description = "remove every rule")
     boolean clearRules;
 
+    @Option(
+        names = "--prerequisite",
+        paramLabel = "FLAG[=on|off]",
+        description =
+            "a flag that must be on (or off, with =off) for the same user first; repeatable; the"
+                + " list replaces the flag's prerequisites. Otherwise the flag is off with reason"
+                + " PREREQUISITE_FAILED")
+    List<String> prerequisites;
+
+    @Option(names = "--clear-prerequisites", description = "remove every prerequisite")
+    boolean clearPrerequisites;
+
     @Option(names = "--reason", description = "why, for the audit log")
     String reason;
 
@@ -243,6 +263,23 @@ public class FlagsCommand {
       }
       if (rules != null || clearRules) {
         body.set("rules", array(rules == null ? List.of() : rules));
+      }
+      if (prerequisites != null || clearPrerequisites) {
+        ArrayNode required = body.putArray("prerequisites");
+        for (String p : prerequisites == null ? List.<String>of() : prerequisites) {
+          int eq = p.indexOf('=');
+          String name = eq < 0 ? p : p.substring(0, eq);
+          String state = eq < 0 ? "on" : p.substring(eq + 1);
+          if (!state.equals("on") && !state.equals("off")) {
+            throw CliException.usage(
+                "--prerequisite '" + p + "' must be FLAG, FLAG=on or FLAG=off");
+          }
+          String problem = FlagNames.problem(name);
+          if (problem != null) {
+            throw CliException.usage("--prerequisite: " + problem);
+          }
+          required.addObject().put("flag", name).put("on", state.equals("on"));
+        }
       }
       printFlag(call("PUT", flag, "", body));
       return 0;
@@ -303,9 +340,9 @@ public class FlagsCommand {
       name = "eval",
       description = {
         "Evaluate a flag for a user, as flags-client would.",
-        "--explain also says why: the reason (KILLED, DISABLED, DENY_LIST, ALLOW_LIST,"
-            + " NO_RULE_MATCHED, NO_STICKINESS_VALUE, ROLLOUT), the rule that matched and the"
-            + " user's bucket.",
+        "--explain also says why: the reason (KILLED, DISABLED, PREREQUISITE_FAILED, DENY_LIST,"
+            + " ALLOW_LIST, NO_RULE_MATCHED, NO_STICKINESS_VALUE, ROLLOUT), the prerequisite that"
+            + " failed, the rule that matched and the user's bucket.",
         "  rollgate flags eval new_checkout --user user-42 --attr country=DE --explain"
       })
   static class Eval extends Base {
@@ -348,6 +385,9 @@ public class FlagsCommand {
                 result.path("bucket").asText("-"));
         if (explain) {
           out().printf("  reason       %s%n", result.path("reason").asText());
+          if (result.has("prerequisite")) {
+            out().printf("  prerequisite %s%n", result.path("prerequisite").asText());
+          }
           if (result.has("rule")) {
             out()
                 .printf(

@@ -3,6 +3,7 @@ package dev.rollgate.starter.flags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.rollgate.starter.RollgateCli;
@@ -48,6 +49,14 @@ class FlagsEvalCliTest {
   private void handle(HttpExchange ex) throws IOException {
     JsonNode in = Console.JSON.readTree(ex.getRequestBody());
     requests.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " " + in);
+    if (ex.getRequestMethod().equals("PUT")) {
+      ObjectNode flag = Console.JSON.createObjectNode();
+      flag.put("name", "new_checkout").put("version", 4).put("enabled", true);
+      flag.put("rolloutBasisPoints", 2500).put("updatedBy", "bob");
+      flag.set("prerequisites", in.path("prerequisites"));
+      reply(ex, Console.JSON.writeValueAsString(flag));
+      return;
+    }
     Map<String, Object> body =
         in.path("user").asText().equals("user-42")
             ? Map.of(
@@ -84,7 +93,11 @@ class FlagsEvalCliTest {
                 "NO_RULE_MATCHED",
                 "explanation",
                 "OFF: no rule matched");
-    byte[] bytes = Console.JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+    reply(ex, Console.JSON.writeValueAsString(body));
+  }
+
+  private static void reply(HttpExchange ex, String json) throws IOException {
+    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().add("Content-Type", "application/json");
     ex.sendResponseHeaders(200, bytes.length);
     ex.getResponseBody().write(bytes);
@@ -139,5 +152,33 @@ class FlagsEvalCliTest {
     Result plain = cli("flags", "eval", "new_checkout", "--user", "u9");
     assertThat(plain.out())
         .isEqualTo("new_checkout for u9: OFF (version 3, rollout 25.0 %, bucket 77 of 10000)\n");
+  }
+
+  @Test
+  void setSendsPrerequisitesAndPrintsThem() {
+    Result r =
+        cli(
+            "flags",
+            "set",
+            "new_checkout",
+            "--prerequisite",
+            "new_api",
+            "--prerequisite",
+            "legacy_ui=off",
+            "--by",
+            "bob");
+
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(requests)
+        .containsExactly(
+            "PUT /api/flags/new_checkout {\"by\":\"bob\",\"prerequisites\":[{\"flag\":\"new_api\","
+                + "\"on\":true},{\"flag\":\"legacy_ui\",\"on\":false}]}");
+    assertThat(r.out()).contains("Requires   new_api (on), legacy_ui (off)\n");
+
+    Result bad =
+        cli("flags", "set", "new_checkout", "--prerequisite", "new_api=maybe", "--by", "b");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err().strip())
+        .isEqualTo("rollgate: --prerequisite 'new_api=maybe' must be FLAG, FLAG=on or FLAG=off");
   }
 }

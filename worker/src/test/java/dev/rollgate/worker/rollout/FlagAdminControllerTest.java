@@ -526,6 +526,73 @@ class FlagAdminControllerTest {
   }
 
   @Test
+  void prerequisitesAreCheckedWhenDefinedEvaluatedWithTheirReasonAndKeepTheirFlagFromDeletion()
+      throws Exception {
+    putFlag("/api/flags/pre_api", "{\"by\":\"alice\",\"percent\":100}").andExpect(status().isOk());
+    putFlag(
+            "/api/flags/pre_checkout",
+            "{\"by\":\"alice\",\"percent\":100,\"prerequisites\":[{\"flag\":\"pre_api\"}]}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.prerequisites[0].flag").value("pre_api"))
+        .andExpect(jsonPath("$.prerequisites[0].on").value(true));
+
+    refused(
+        putFlag(
+            "/api/flags/pre_api",
+            "{\"by\":\"alice\",\"prerequisites\":[{\"flag\":\"pre_checkout\"}]}"),
+        400,
+        "prerequisites cannot form a cycle: pre_api -> pre_checkout -> pre_api");
+    refused(
+        putFlag(
+            "/api/flags/pre_other",
+            "{\"by\":\"alice\",\"prerequisites\":[{\"flag\":\"pre_missing\",\"on\":false}]}"),
+        400,
+        "prerequisite 'pre_missing' does not exist (define it first)");
+    refused(mvc.perform(get("/api/flags/pre_other")), 404, "flag 'pre_other' does not exist");
+    mvc.perform(get("/api/flags/pre_api"))
+        .andExpect(jsonPath("$.version").value(1))
+        .andExpect(jsonPath("$.prerequisites").doesNotExist());
+
+    String user = "{\"user\":\"u1\"}";
+    mvc.perform(
+            post("/api/flags/pre_checkout/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(user))
+        .andExpect(jsonPath("$.enabled").value(true))
+        .andExpect(jsonPath("$.reason").value("ROLLOUT"));
+    putFlag("/api/flags/pre_api", "{\"by\":\"alice\",\"killed\":true}").andExpect(status().isOk());
+    mvc.perform(
+            post("/api/flags/pre_checkout/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(user))
+        .andExpect(jsonPath("$.enabled").value(false))
+        .andExpect(jsonPath("$.reason").value("PREREQUISITE_FAILED"))
+        .andExpect(jsonPath("$.prerequisite").value("pre_api"))
+        .andExpect(
+            jsonPath("$.explanation")
+                .value("OFF: prerequisite pre_api did not give its required answer"));
+
+    refused(
+        mvc.perform(
+            delete("/api/flags/pre_api")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"by\":\"bob\",\"reason\":\"gone\"}")),
+        409,
+        "flag 'pre_api' is a prerequisite of pre_checkout; remove it from their prerequisites"
+            + " first");
+    assertThat(store.find("pre_api")).isPresent();
+
+    putFlag("/api/flags/pre_checkout", "{\"by\":\"alice\",\"prerequisites\":[]}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.prerequisites").doesNotExist());
+    mvc.perform(
+            delete("/api/flags/pre_api")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"by\":\"bob\",\"reason\":\"gone\"}"))
+        .andExpect(status().isOk());
+  }
+
+  @Test
   void allowListOverTheCapIsRefused() throws Exception {
     String users =
         IntStream.range(0, 1_001).mapToObj(i -> "\"u" + i + "\"").collect(Collectors.joining(","));
