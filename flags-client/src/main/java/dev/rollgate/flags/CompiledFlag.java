@@ -183,6 +183,7 @@ final class CompiledFlag {
     private final String attribute;
     private final Operator op;
     private final boolean ignoreCase;
+    private final boolean negate;
     private final String first;
     private final String[] texts;
     private final HashSet<String> set;
@@ -197,6 +198,7 @@ final class CompiledFlag {
       this.attribute = condition.attribute();
       this.op = condition.op();
       this.ignoreCase = condition.caseInsensitive() && op.comparesText();
+      this.negate = condition.negate();
       List<String> values =
           ignoreCase
               ? condition.values().stream().map(v -> v.toLowerCase(Locale.ROOT)).toList()
@@ -226,6 +228,10 @@ final class CompiledFlag {
       if (v == null) {
         return false;
       }
+      return compare(v) != negate;
+    }
+
+    private boolean compare(EvaluationContext.Value v) {
       String text = ignoreCase ? v.lower : v.text;
       return switch (op) {
         case EQ -> first != null && first.equals(text);

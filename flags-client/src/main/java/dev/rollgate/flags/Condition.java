@@ -25,7 +25,8 @@ public record Condition(
     String attribute,
     Operator op,
     List<String> values,
-    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean caseInsensitive) {
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean caseInsensitive,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean negate) {
 
   /** Validates and copies the arguments. */
   public Condition {
@@ -40,7 +41,17 @@ public record Condition(
 
   /** A case-sensitive condition. */
   public Condition(String attribute, Operator op, List<String> values) {
-    this(attribute, op, values, false);
+    this(attribute, op, values, false, false);
+  }
+
+  /** A condition that is not negated. */
+  public Condition(String attribute, Operator op, List<String> values, boolean caseInsensitive) {
+    this(attribute, op, values, caseInsensitive, false);
+  }
+
+  /** This condition negated: it holds when the comparison does not (the attribute present). */
+  public Condition negated() {
+    return new Condition(attribute, op, values, caseInsensitive, !negate);
   }
 
   /** Shorthand: {@code Condition.of("country", Operator.IN, "DE", "FR")}. */

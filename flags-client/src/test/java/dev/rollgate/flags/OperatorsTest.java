@@ -173,6 +173,26 @@ class OperatorsTest {
   }
 
   @Test
+  void negatedConditionsHoldWhenTheComparisonDoesNotButNeverOnAMissingAttribute() {
+    Condition notCorporate = Condition.of("email", Operator.ENDS_WITH, "@corp.com").negated();
+    assertThat(matches(notCorporate, "a@gmail.com")).isTrue();
+    assertThat(matches(notCorporate, "a@corp.com")).isFalse();
+    assertThat(matches(notCorporate, null)).isFalse();
+    assertThat(
+            matches(Condition.ignoringCase("email", Operator.CONTAINS, "CORP").negated(), "x@Corp"))
+        .isFalse();
+    assertThat(matches(Condition.of("ip", Operator.IN_CIDR, "10.0.0.0/8").negated(), "11.0.0.1"))
+        .isTrue();
+    assertThat(matches(Condition.of("ip", Operator.IN_CIDR, "10.0.0.0/8").negated(), "not-an-ip"))
+        .as("an attribute that does not parse compares false, so its negation holds")
+        .isTrue();
+    String json =
+        FlagCodec.toJson(FlagDefinition.newFlag("f").withRules(List.of(Rule.of(notCorporate))));
+    assertThat(json).contains("\"negate\":true");
+    assertThat(FlagCodec.fromJson(json).rules().get(0).conditions().get(0)).isEqualTo(notCorporate);
+  }
+
+  @Test
   void caseInsensitiveIsRefusedWhereItMeansNothing() {
     assertThat(FlagValidation.conditionProblem(Condition.ignoringCase("age", Operator.GT, "18")))
         .isEqualTo(
@@ -212,7 +232,10 @@ class OperatorsTest {
                         Condition.ignoringCase("email", Operator.ENDS_WITH, "@x.com"),
                         Condition.of("ip", Operator.IN_CIDR, "10.0.0.0/8"))));
     String json = FlagCodec.toJson(flag);
-    assertThat(json).contains("\"caseInsensitive\":true").containsOnlyOnce("caseInsensitive");
+    assertThat(json)
+        .contains("\"caseInsensitive\":true")
+        .containsOnlyOnce("caseInsensitive")
+        .doesNotContain("negate");
     assertThat(FlagCodec.fromJson(json)).isEqualTo(flag);
   }
 }

@@ -20,9 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The constraint cases of the public Unleash client specification (copied verbatim into {@code
  * src/test/resources/conformance/unleash}, origin in the README there), run against Rollgate's
  * rules. Each Unleash strategy's constraints become one Rollgate rule (same operators under
- * Rollgate's names, {@code caseInsensitive} carried over); a test case's {@code expectedResult} is
- * compared with whether that rule matched ({@link FlagEvaluation#rule()}), since Unleash's default
- * strategy needs no user id while Rollgate's rollout hashes one.
+ * Rollgate's names, {@code caseInsensitive} and {@code inverted} (Rollgate's {@code negate})
+ * carried over); a test case's {@code expectedResult} is compared with whether that rule matched
+ * ({@link FlagEvaluation#rule()}), since Unleash's default strategy needs no user id while
+ * Rollgate's rollout hashes one.
  *
  * <p>A constraint Rollgate refuses when the flag is defined (a regular expression that does not
  * compile or could backtrack without bound, an operand that does not parse, an unknown operator)
@@ -68,9 +69,6 @@ class UnleashSpecificationTest {
           "Rollgate refuses a range that does not parse when the flag is defined, instead of"
               + " ignoring it at evaluation");
 
-  /** Unleash's "inverted" constraints: Rollgate negates only through neq and not_in. */
-  private static final String INVERTED = "inverted";
-
   static Stream<Arguments> cases() throws IOException {
     List<Arguments> cases = new ArrayList<>();
     for (String file :
@@ -102,9 +100,6 @@ class UnleashSpecificationTest {
     JsonNode strategies = feature.path("strategies");
     assertThat(strategies).as("one strategy per feature in these files").hasSize(1);
     Translation rule = translate(strategies.get(0).path("constraints"));
-    org.junit.jupiter.api.Assumptions.assumeFalse(
-        INVERTED.equals(rule.unsupported),
-        "Rollgate has no inverted conditions (it negates through neq and not_in)");
 
     boolean matched;
     if (rule.refusal != null) {
@@ -129,18 +124,15 @@ class UnleashSpecificationTest {
     }
   }
 
-  /** A translated strategy: the rule, or why Rollgate refuses it, or what it cannot express. */
-  private record Translation(Rule rule, String refusal, String unsupported) {}
+  /** A translated strategy: the rule, or why Rollgate refuses it. */
+  private record Translation(Rule rule, String refusal) {}
 
   private static Translation translate(JsonNode constraints) {
     List<Condition> conditions = new ArrayList<>();
     for (JsonNode c : constraints) {
-      if (c.path("inverted").asBoolean(false)) {
-        return new Translation(null, null, INVERTED);
-      }
       String op = OPERATORS.get(c.path("operator").asText());
       if (op == null) {
-        return new Translation(null, "unknown operator " + c.path("operator").asText(), null);
+        return new Translation(null, "unknown operator " + c.path("operator").asText());
       }
       List<String> values = new ArrayList<>();
       if (c.has("values")) {
@@ -153,13 +145,12 @@ class UnleashSpecificationTest {
               c.path("contextName").asText(),
               Operator.valueOf(op),
               values,
-              c.path("caseInsensitive").asBoolean(false)));
+              c.path("caseInsensitive").asBoolean(false),
+              c.path("inverted").asBoolean(false)));
     }
     Rule rule = new Rule(conditions);
     String problem = FlagValidation.rulesProblem(List.of(rule));
-    return problem == null
-        ? new Translation(rule, null, null)
-        : new Translation(null, problem, null);
+    return problem == null ? new Translation(rule, null) : new Translation(null, problem);
   }
 
   /** Unleash's context: userId, remoteAddress, currentTime and free-form properties. */

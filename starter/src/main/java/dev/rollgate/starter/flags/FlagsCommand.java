@@ -90,6 +90,7 @@ public class FlagsCommand {
           conditions.add(
               c.path("attribute").asText()
                   + " "
+                  + (c.path("negate").asBoolean(false) ? "!" : "")
                   + c.path("op").asText().toLowerCase()
                   + (c.path("caseInsensitive").asBoolean(false) ? ":i" : "")
                   + " "
@@ -208,7 +209,7 @@ public class FlagsCommand {
             "'ATTR OP VALUES; ATTR OP VALUES' (AND); repeat for OR. OP: eq neq in not_in gt gte lt"
                 + " lte num_eq semver_eq semver_gt semver_gte semver_lt semver_lte starts_with"
                 + " ends_with contains matches in_cidr date_before date_after; OP:i ignores case"
-                + " (eq neq in not_in starts_with ends_with contains matches). matches takes one"
+                + " (eq neq in not_in starts_with ends_with contains matches), !OP negates. matches takes one"
                 + " bounded regular expression (commas allowed); see the README")
     List<String> rules;
 

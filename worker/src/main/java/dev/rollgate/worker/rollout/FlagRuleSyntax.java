@@ -12,13 +12,17 @@ import java.util.stream.Collectors;
 /**
  * The CLI's rule syntax: {@code country in DE,FR; plan eq pro}. Conditions separated by {@code ;}
  * must all hold (AND); several rules are OR'd. An operator ending in {@value #IGNORE_CASE} ignores
- * case ({@code email ends_with:i @example.com}). The operand of {@code matches} is everything after
- * the operator, commas included ({@code id matches ^user-[0-9]{1,6}$}); a regular expression that
- * needs a {@code ;} writes it {@code \x3B}.
+ * case ({@code email ends_with:i @example.com}); one starting with {@value #NEGATE} negates the
+ * condition ({@code email !ends_with @corp.com}; still false when the attribute is missing). The
+ * operand of {@code matches} is everything after the operator, commas included ({@code id matches
+ * ^user-[0-9]{1,6}$}); a regular expression that needs a {@code ;} writes it {@code \x3B}.
  */
 final class FlagRuleSyntax {
   /** The operator suffix that makes a condition case-insensitive. */
   static final String IGNORE_CASE = ":i";
+
+  /** The operator prefix that negates a condition. */
+  static final String NEGATE = "!";
 
   private FlagRuleSyntax() {}
 
@@ -35,6 +39,10 @@ final class FlagRuleSyntax {
             "rule condition '" + c + "' must be ATTRIBUTE OPERATOR VALUE[,VALUE...]");
       }
       String opText = tokens[1].toLowerCase(Locale.ROOT);
+      boolean negate = opText.startsWith(NEGATE);
+      if (negate) {
+        opText = opText.substring(NEGATE.length());
+      }
       boolean ignoreCase = opText.endsWith(IGNORE_CASE);
       if (ignoreCase) {
         opText = opText.substring(0, opText.length() - IGNORE_CASE.length());
@@ -50,7 +58,9 @@ final class FlagRuleSyntax {
                 + Arrays.toString(Operator.values()).toLowerCase(Locale.ROOT)
                 + ", with "
                 + IGNORE_CASE
-                + " to ignore case");
+                + " to ignore case, "
+                + NEGATE
+                + " before it to negate");
       }
       List<String> values =
           op == Operator.MATCHES
@@ -59,7 +69,7 @@ final class FlagRuleSyntax {
                   .map(String::trim)
                   .filter(v -> !v.isEmpty())
                   .toList();
-      conditions.add(new Condition(tokens[0], op, values, ignoreCase));
+      conditions.add(new Condition(tokens[0], op, values, ignoreCase, negate));
     }
     if (conditions.isEmpty()) {
       throw new IllegalArgumentException("empty rule");
@@ -74,6 +84,7 @@ final class FlagRuleSyntax {
             c ->
                 c.attribute()
                     + " "
+                    + (c.negate() ? NEGATE : "")
                     + c.op().name().toLowerCase(Locale.ROOT)
                     + (c.caseInsensitive() ? IGNORE_CASE : "")
                     + " "

@@ -437,7 +437,7 @@ class FlagAdminControllerTest {
         "rule 1: unknown operator 'gtt'; use one of [eq, neq, in, not_in, gt, gte, lt, lte,"
             + " semver_eq, semver_gt, semver_gte, semver_lt, semver_lte, num_eq, starts_with,"
             + " ends_with, contains, matches, in_cidr, date_before, date_after], with :i to ignore"
-            + " case");
+            + " case, ! before it to negate");
 
     refused(mvc.perform(get("/api/flags/semver_flag")), 404, "flag 'semver_flag' does not exist");
   }
@@ -448,13 +448,15 @@ class FlagAdminControllerTest {
             "/api/flags/ops_flag",
             "{\"by\":\"alice\",\"percent\":100,\"rules\":[\"email ends_with:i @Example.com;"
                 + " ip in_cidr 10.0.0.0/8,2001:db8::/32\",\"id matches ^user-[0-9]{1,6}$;"
-                + " signup date_after 2026-01-01\"]}")
+                + " signup date_after 2026-01-01; email !ends_with @corp.com\"]}")
         .andExpect(status().isOk())
         .andExpect(jsonPath("$.rules[0].conditions[0].op").value("ENDS_WITH"))
         .andExpect(jsonPath("$.rules[0].conditions[0].caseInsensitive").value(true))
         .andExpect(jsonPath("$.rules[0].conditions[1].values[1]").value("2001:db8::/32"))
         .andExpect(jsonPath("$.rules[1].conditions[0].values[0]").value("^user-[0-9]{1,6}$"))
-        .andExpect(jsonPath("$.rules[1].conditions[1].caseInsensitive").doesNotExist());
+        .andExpect(jsonPath("$.rules[1].conditions[1].caseInsensitive").doesNotExist())
+        .andExpect(jsonPath("$.rules[1].conditions[1].negate").doesNotExist())
+        .andExpect(jsonPath("$.rules[1].conditions[2].negate").value(true));
     assertThat(redisVersion("ops_flag")).isEqualTo(1);
 
     mvc.perform(
@@ -476,9 +478,21 @@ class FlagAdminControllerTest {
                 .contentType(MediaType.APPLICATION_JSON)
                 .content(
                     "{\"user\":\"user-12\",\"attributes\":{\"id\":\"user-12\","
-                        + "\"signup\":\"2026-03-01T09:00:00+01:00\"}}"))
+                        + "\"signup\":\"2026-03-01T09:00:00+01:00\",\"email\":\"a@b.org\"}}"))
         .andExpect(jsonPath("$.enabled").value(true))
-        .andExpect(jsonPath("$.rule").value(2));
+        .andExpect(jsonPath("$.rule").value(2))
+        .andExpect(
+            jsonPath("$.ruleText")
+                .value(
+                    "id matches ^user-[0-9]{1,6}$; signup date_after 2026-01-01;"
+                        + " email !ends_with @corp.com"));
+    mvc.perform(
+            post("/api/flags/ops_flag/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(
+                    "{\"user\":\"user-12\",\"attributes\":{\"id\":\"user-12\","
+                        + "\"signup\":\"2026-03-01T09:00:00+01:00\",\"email\":\"a@corp.com\"}}"))
+        .andExpect(jsonPath("$.reason").value("NO_RULE_MATCHED"));
     mvc.perform(
             post("/api/flags/ops_flag/evaluate")
                 .contentType(MediaType.APPLICATION_JSON)
