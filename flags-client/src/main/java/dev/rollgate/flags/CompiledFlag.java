@@ -2,27 +2,46 @@ package dev.rollgate.flags;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * A {@link FlagDefinition} prepared for allocation-free evaluation: allow/deny/IN lists as hash
- * sets, numeric and semver operands parsed, the salt's part of the bucketing hash precomputed.
+ * sets, numeric, semver, date and CIDR operands parsed, regular expressions compiled, the salt's
+ * part of the bucketing hash precomputed.
+ *
+ * <p>{@link #decide} is the one evaluation path; it answers a {@code long} packing the answer, the
+ * reason, the matching rule and the bucket, so that {@link #evaluate} allocates nothing and {@link
+ * #explain} tells exactly what {@link #evaluate} decided.
  */
 final class CompiledFlag {
 
   private static final CompiledCondition[][] NO_RULES = new CompiledCondition[0][];
+  private static final EvaluationReason[] REASONS = EvaluationReason.values();
 
   final FlagDefinition definition;
-  private final boolean off;
+  private final boolean killed;
+  private final boolean disabled;
   private final HashSet<String> deny;
   private final HashSet<String> allow;
   private final CompiledCondition[][] rules;
   private final String stickiness;
   private final int basisPoints;
   private final Bucketing.Prefix prefix;
+  private final String[] prerequisites;
+  private final boolean[] requiredOn;
 
   CompiledFlag(FlagDefinition definition) {
+    List<Prerequisite> required = definition.prerequisites();
+    this.prerequisites = new String[required.size()];
+    this.requiredOn = new boolean[required.size()];
+    for (int p = 0; p < prerequisites.length; p++) {
+      prerequisites[p] = required.get(p).flag();
+      requiredOn[p] = required.get(p).on();
+    }
     this.definition = definition;
-    this.off = definition.killed() || !definition.enabled();
+    this.killed = definition.killed();
+    this.disabled = !definition.enabled();
     this.deny = definition.denyUsers().isEmpty() ? null : new HashSet<>(definition.denyUsers());
     this.allow = definition.allowUsers().isEmpty() ? null : new HashSet<>(definition.allowUsers());
     List<Rule> ruleList = definition.rules();
@@ -48,40 +67,106 @@ final class CompiledFlag {
     return definition.version();
   }
 
-  /** The decision for {@code ctx}; allocation-free, never throws for a non-null context. */
-  boolean evaluate(EvaluationContext ctx) {
-    if (off) {
-      return false;
+  /**
+   * The decision for {@code ctx}, prerequisites looked up in {@code flags}; allocation-free, never
+   * throws for a non-null context.
+   */
+  boolean evaluate(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    return on(decide(ctx, flags, 0));
+  }
+
+  /** The decision for {@code ctx} with its reason, rule, bucket and failed prerequisite. */
+  FlagEvaluation explain(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    long d = decide(ctx, flags, 0);
+    int prerequisite = (int) ((d >>> 40) & 0xffff) - 1;
+    return new FlagEvaluation(
+        definition.name(),
+        definition.version(),
+        on(d),
+        REASONS[(int) ((d >>> 1) & 0x7f)],
+        (int) ((d >>> 8) & 0xffff),
+        (int) ((d >>> 24) & 0xffff) - 1,
+        basisPoints,
+        prerequisite < 0 ? null : prerequisites[prerequisite]);
+  }
+
+  private static boolean on(long decision) {
+    return (decision & 1) != 0;
+  }
+
+  /** Packs a decision: bit 0 the answer, bits 1-7 the reason, 8-23 the rule, 24-39 bucket + 1. */
+  private static long decision(boolean on, EvaluationReason reason, int rule, int bucket) {
+    return (on ? 1L : 0L)
+        | ((long) reason.ordinal() << 1)
+        | ((long) rule << 8)
+        | ((long) (bucket + 1) << 24);
+  }
+
+  private static EvaluationReason reason(long decision) {
+    return REASONS[(int) ((decision >>> 1) & 0x7f)];
+  }
+
+  /**
+   * The one evaluation path; see {@link #decision} (bits 40-55: the failed prerequisite's index +
+   * 1). {@code depth} counts the prerequisite links followed to get here: past {@link
+   * FlagValidation#MAX_PREREQUISITE_DEPTH} (only a cycle written by racing changes gets there) the
+   * prerequisite fails. Allocation-free.
+   */
+  long decide(EvaluationContext ctx, Map<String, CompiledFlag> flags, int depth) {
+    if (killed) {
+      return decision(false, EvaluationReason.KILLED, 0, -1);
+    }
+    if (disabled) {
+      return decision(false, EvaluationReason.DISABLED, 0, -1);
+    }
+    for (int p = 0; p < prerequisites.length; p++) {
+      CompiledFlag required = flags.get(prerequisites[p]);
+      boolean met = false;
+      if (required != null && depth < FlagValidation.MAX_PREREQUISITE_DEPTH) {
+        long d = required.decide(ctx, flags, depth + 1);
+        EvaluationReason why = reason(d);
+        met =
+            why != EvaluationReason.KILLED
+                && why != EvaluationReason.DISABLED
+                && on(d) == requiredOn[p];
+      }
+      if (!met) {
+        return decision(false, EvaluationReason.PREREQUISITE_FAILED, 0, -1)
+            | ((long) (p + 1) << 40);
+      }
     }
     String userId = ctx.userId();
     if (userId != null) {
       if (deny != null && deny.contains(userId)) {
-        return false;
+        return decision(false, EvaluationReason.DENY_LIST, 0, -1);
       }
       if (allow != null && allow.contains(userId)) {
-        return true;
+        return decision(true, EvaluationReason.ALLOW_LIST, 0, -1);
       }
     }
-    if (rules.length > 0 && !anyRuleMatches(ctx)) {
-      return false;
-    }
-    if (basisPoints <= 0) {
-      return false;
+    int rule = 0;
+    if (rules.length > 0) {
+      rule = firstMatchingRule(ctx);
+      if (rule == 0) {
+        return decision(false, EvaluationReason.NO_RULE_MATCHED, 0, -1);
+      }
     }
     EvaluationContext.Value key = ctx.value(stickiness);
     if (key == null) {
-      return false;
+      return decision(false, EvaluationReason.NO_STICKINESS_VALUE, rule, -1);
     }
-    return prefix.bucket(key.text) < basisPoints;
+    int bucket = prefix.bucket(key.text);
+    return decision(bucket < basisPoints, EvaluationReason.ROLLOUT, rule, bucket);
   }
 
-  private boolean anyRuleMatches(EvaluationContext ctx) {
-    for (CompiledCondition[] rule : rules) {
-      if (allMatch(rule, ctx)) {
-        return true;
+  /** The 1-based index of the first rule that matches, 0 when none does. */
+  private int firstMatchingRule(EvaluationContext ctx) {
+    for (int r = 0; r < rules.length; r++) {
+      if (allMatch(rules[r], ctx)) {
+        return r + 1;
       }
     }
-    return false;
+    return 0;
   }
 
   private static boolean allMatch(CompiledCondition[] rule, EvaluationContext ctx) {
@@ -97,21 +182,45 @@ final class CompiledFlag {
   static final class CompiledCondition {
     private final String attribute;
     private final Operator op;
+    private final boolean ignoreCase;
+    private final boolean negate;
     private final String first;
+    private final String[] texts;
     private final HashSet<String> set;
     private final boolean numeric;
     private final double number;
     private final SemanticVersion version;
+    private final long millis;
+    private final IpAddress.Range[] ranges;
+    private final BoundedRegex regex;
 
     CompiledCondition(Condition condition) {
       this.attribute = condition.attribute();
       this.op = condition.op();
-      List<String> values = condition.values();
+      this.ignoreCase = condition.caseInsensitive() && op.comparesText();
+      this.negate = condition.negate();
+      List<String> values =
+          ignoreCase
+              ? condition.values().stream().map(v -> v.toLowerCase(Locale.ROOT)).toList()
+              : condition.values();
       this.first = values.isEmpty() ? null : values.get(0);
+      this.texts = values.toArray(new String[0]);
       this.set = new HashSet<>(values);
       this.number = EvaluationContext.parseNumber(first);
       this.numeric = !Double.isNaN(number);
       this.version = SemanticVersion.parse(first);
+      this.millis = Dates.parseMillis(first);
+      this.ranges =
+          op == Operator.IN_CIDR
+              ? values.stream()
+                  .map(IpAddress.Range::parse)
+                  .filter(java.util.Objects::nonNull)
+                  .toArray(IpAddress.Range[]::new)
+              : null;
+      this.regex =
+          op == Operator.MATCHES && !condition.values().isEmpty()
+              ? BoundedRegex.compile(condition.values().get(0), condition.caseInsensitive())
+              : null;
     }
 
     boolean matches(EvaluationContext ctx) {
@@ -119,15 +228,21 @@ final class CompiledFlag {
       if (v == null) {
         return false;
       }
+      return compare(v) != negate;
+    }
+
+    private boolean compare(EvaluationContext.Value v) {
+      String text = ignoreCase ? v.lower : v.text;
       return switch (op) {
-        case EQ -> first != null && first.equals(v.text);
-        case NEQ -> first != null && !first.equals(v.text);
-        case IN -> set.contains(v.text);
-        case NOT_IN -> !set.contains(v.text);
+        case EQ -> first != null && first.equals(text);
+        case NEQ -> first != null && !first.equals(text);
+        case IN -> set.contains(text);
+        case NOT_IN -> !set.contains(text);
         case GT -> numeric && v.numeric && v.number > number;
         case GTE -> numeric && v.numeric && v.number >= number;
         case LT -> numeric && v.numeric && v.number < number;
         case LTE -> numeric && v.numeric && v.number <= number;
+        case NUM_EQ -> numeric && v.numeric && v.number == number;
         case SEMVER_EQ -> version != null && v.version != null && v.version.compareTo(version) == 0;
         case SEMVER_GT -> version != null && v.version != null && v.version.compareTo(version) > 0;
         case SEMVER_GTE ->
@@ -135,7 +250,50 @@ final class CompiledFlag {
         case SEMVER_LT -> version != null && v.version != null && v.version.compareTo(version) < 0;
         case SEMVER_LTE ->
             version != null && v.version != null && v.version.compareTo(version) <= 0;
+        case STARTS_WITH -> startsWithAny(text);
+        case ENDS_WITH -> endsWithAny(text);
+        case CONTAINS -> containsAny(text);
+        case MATCHES -> regex != null && regex.find(v.text);
+        case IN_CIDR -> v.ipFamily != 0 && inAnyRange(v);
+        case DATE_BEFORE -> millis != Dates.NONE && v.millis != Dates.NONE && v.millis < millis;
+        case DATE_AFTER -> millis != Dates.NONE && v.millis != Dates.NONE && v.millis > millis;
       };
+    }
+
+    private boolean startsWithAny(String text) {
+      for (String t : texts) {
+        if (text.startsWith(t)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean endsWithAny(String text) {
+      for (String t : texts) {
+        if (text.endsWith(t)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean containsAny(String text) {
+      for (String t : texts) {
+        if (text.contains(t)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean inAnyRange(EvaluationContext.Value v) {
+      for (IpAddress.Range range : ranges) {
+        if (range.contains(v.ipFamily, v.ipHi, v.ipLo)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 }

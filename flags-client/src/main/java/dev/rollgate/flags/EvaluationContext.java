@@ -3,16 +3,18 @@ package dev.rollgate.flags;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Who a flag is evaluated for: a user id plus string attributes (country, plan, appVersion, ...).
  *
- * <p>Build once per request or user and reuse it for many evaluations: construction parses every
- * attribute as a number and as a semantic version up front, so evaluation allocates nothing. The
- * user id is also visible to rules and stickiness as the attribute {@value
- * FlagDefinition#DEFAULT_STICKINESS} (it wins over an explicit attribute of that name). Null keys
- * and null values are dropped, so they behave as missing. Immutable and thread-safe.
+ * <p>Build once per request or user and reuse it for many evaluations: construction reads every
+ * attribute up front (lower-cased, as a number, a semantic version, a date-time and an IP address),
+ * so evaluation allocates nothing. The user id is also visible to rules and stickiness as the
+ * attribute {@value FlagDefinition#DEFAULT_STICKINESS} (it wins over an explicit attribute of that
+ * name). Null keys and null values are dropped, so they behave as missing. Immutable and
+ * thread-safe.
  */
 public final class EvaluationContext {
 
@@ -83,19 +85,33 @@ public final class EvaluationContext {
     return "EvaluationContext[userId=" + userId + ", attributes=" + attributes + "]";
   }
 
-  /** An attribute value with its numeric and semantic-version readings, parsed once. */
+  /**
+   * An attribute value with its readings parsed once: lower-cased, as a number, a semantic version,
+   * a date-time and an IP address.
+   */
   static final class Value {
     final String text;
+    final String lower;
     final boolean numeric;
     final double number;
     final SemanticVersion version;
+    final long millis;
+    final int ipFamily;
+    final long ipHi;
+    final long ipLo;
 
     Value(String text) {
       this.text = text;
+      this.lower = text.toLowerCase(Locale.ROOT);
       double parsed = parseNumber(text);
       this.numeric = !Double.isNaN(parsed);
       this.number = parsed;
       this.version = SemanticVersion.parse(text);
+      this.millis = Dates.parseMillis(text);
+      IpAddress ip = text.indexOf('.') < 0 && text.indexOf(':') < 0 ? null : IpAddress.parse(text);
+      this.ipFamily = ip == null ? 0 : ip.family();
+      this.ipHi = ip == null ? 0 : ip.hi();
+      this.ipLo = ip == null ? 0 : ip.lo();
     }
   }
 

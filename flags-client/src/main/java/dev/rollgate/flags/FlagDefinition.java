@@ -2,6 +2,7 @@ package dev.rollgate.flags;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
@@ -10,9 +11,9 @@ import java.util.List;
  * published. Immutable; change it with the {@code with...} methods, which return copies.
  *
  * <p>Evaluation order, first match wins (see {@link FlagSnapshot}): killed → off; not enabled →
- * off; user in {@code denyUsers} → off; user in {@code allowUsers} → on; rules present and none
- * matches → off; otherwise on when {@code bucket(salt, stickinessValue) < rolloutBasisPoints} (see
- * {@link Bucketing}).
+ * off; a prerequisite not giving its required answer → off; user in {@code denyUsers} → off; user
+ * in {@code allowUsers} → on; rules present and none matches → off; otherwise on when {@code
+ * bucket(salt, stickinessValue) < rolloutBasisPoints} (see {@link Bucketing}).
  *
  * @param name flag name, checked by {@link FlagNames#problem(String)}
  * @param version monotonically increasing revision, ≥ 0; clients keep the highest they have seen
@@ -27,6 +28,8 @@ import java.util.List;
  * @param rules targeting rules, OR'd; empty means everyone is eligible
  * @param updatedBy who made the last change; empty when unknown
  * @param updatedAtMillis when the last change was made, epoch milliseconds
+ * @param prerequisites flags that must give their required answer first (checked after the kill and
+ *     master switches, before the lists); omitted from the JSON when empty
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({
@@ -41,7 +44,8 @@ import java.util.List;
   "denyUsers",
   "rules",
   "updatedBy",
-  "updatedAtMillis"
+  "updatedAtMillis",
+  "prerequisites"
 })
 public record FlagDefinition(
     String name,
@@ -55,7 +59,8 @@ public record FlagDefinition(
     List<String> denyUsers,
     List<Rule> rules,
     String updatedBy,
-    long updatedAtMillis) {
+    long updatedAtMillis,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Prerequisite> prerequisites) {
 
   /** Basis points that mean 100 %. */
   public static final int FULL_ROLLOUT_BASIS_POINTS = 10_000;
@@ -92,6 +97,7 @@ public record FlagDefinition(
     denyUsers = denyUsers == null ? List.of() : List.copyOf(denyUsers);
     rules = rules == null ? List.of() : List.copyOf(rules);
     updatedBy = updatedBy == null ? "" : updatedBy;
+    prerequisites = prerequisites == null ? List.of() : List.copyOf(prerequisites);
   }
 
   /**
@@ -100,7 +106,19 @@ public record FlagDefinition(
    */
   public static FlagDefinition newFlag(String name) {
     return new FlagDefinition(
-        name, 0, true, false, 0, name, DEFAULT_STICKINESS, List.of(), List.of(), List.of(), "", 0);
+        name,
+        0,
+        true,
+        false,
+        0,
+        name,
+        DEFAULT_STICKINESS,
+        List.of(),
+        List.of(),
+        List.of(),
+        "",
+        0,
+        List.of());
   }
 
   /** Rollout as a percentage, 0.0..100.0 (basis points / 100). */
@@ -123,7 +141,8 @@ public record FlagDefinition(
         denyUsers,
         rules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
   }
 
   /** Copy with the master switch set. */
@@ -140,7 +159,8 @@ public record FlagDefinition(
         denyUsers,
         rules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
   }
 
   /** Copy with the kill switch set. */
@@ -157,7 +177,8 @@ public record FlagDefinition(
         denyUsers,
         rules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
   }
 
   /** Copy with another rollout, 0..10000 basis points. */
@@ -174,7 +195,8 @@ public record FlagDefinition(
         denyUsers,
         rules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
   }
 
   /** Copy with another salt (reshuffles buckets); null or empty means the flag name. */
@@ -191,7 +213,8 @@ public record FlagDefinition(
         denyUsers,
         rules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
   }
 
   /** Copy hashing another context attribute; null or blank means the user id. */
@@ -208,7 +231,8 @@ public record FlagDefinition(
         denyUsers,
         rules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
   }
 
   /** Copy with another allow list. */
@@ -225,7 +249,8 @@ public record FlagDefinition(
         denyUsers,
         rules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
   }
 
   /** Copy with another deny list. */
@@ -242,7 +267,8 @@ public record FlagDefinition(
         newDenyUsers,
         rules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
   }
 
   /** Copy with other targeting rules (OR'd; empty = everyone eligible). */
@@ -259,7 +285,26 @@ public record FlagDefinition(
         denyUsers,
         newRules,
         updatedBy,
-        updatedAtMillis);
+        updatedAtMillis,
+        prerequisites);
+  }
+
+  /** Copy with other prerequisites. */
+  public FlagDefinition withPrerequisites(List<Prerequisite> newPrerequisites) {
+    return new FlagDefinition(
+        name,
+        version,
+        enabled,
+        killed,
+        rolloutBasisPoints,
+        salt,
+        stickiness,
+        allowUsers,
+        denyUsers,
+        rules,
+        updatedBy,
+        updatedAtMillis,
+        newPrerequisites);
   }
 
   /** Copy recording who changed the flag and when (epoch milliseconds). */
@@ -276,6 +321,7 @@ public record FlagDefinition(
         denyUsers,
         rules,
         by,
-        atMillis);
+        atMillis,
+        prerequisites);
   }
 }

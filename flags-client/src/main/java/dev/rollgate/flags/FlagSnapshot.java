@@ -20,6 +20,7 @@ import java.util.Set;
  * <ol>
  *   <li>unknown flag → the caller's default ({@code false} unless given);
  *   <li>killed → false; not enabled → false;
+ *   <li>a prerequisite unknown, killed, disabled or not giving its required answer → false;
  *   <li>user id in {@code denyUsers} → false; user id in {@code allowUsers} → true;
  *   <li>rules present and none matches → false (conditions within a rule are AND'd, rules OR'd);
  *   <li>stickiness attribute missing from the context → false;
@@ -173,7 +174,21 @@ public final class FlagSnapshot {
     if (compiled == null) {
       return defaultValue;
     }
-    return compiled.evaluate(ctx == null ? EvaluationContext.EMPTY : ctx);
+    return compiled.evaluate(ctx == null ? EvaluationContext.EMPTY : ctx, flags);
+  }
+
+  /**
+   * Evaluates {@code flag} for {@code ctx} like {@link #isEnabled(String, EvaluationContext,
+   * boolean)} and says why: the reason, the rule that matched, the bucket. Allocates the answer;
+   * meant for tools, logs and tests, not for the hot path.
+   */
+  public FlagEvaluation explain(String flag, EvaluationContext ctx, boolean defaultValue) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    if (compiled == null) {
+      return new FlagEvaluation(
+          flag, -1, defaultValue, EvaluationReason.UNKNOWN_FLAG, 0, -1, 0, null);
+    }
+    return compiled.explain(ctx == null ? EvaluationContext.EMPTY : ctx, flags);
   }
 
   /** The definition of {@code name}, if held. */

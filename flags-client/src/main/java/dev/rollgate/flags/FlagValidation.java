@@ -24,6 +24,15 @@ public final class FlagValidation {
   /** Most user ids in {@code allowUsers}, and separately in {@code denyUsers}. */
   public static final int MAX_LIST_USERS = 1_000;
 
+  /** Most prerequisites one flag lists. */
+  public static final int MAX_PREREQUISITES = 10;
+
+  /**
+   * Longest chain of prerequisite links (a → b → c is 2). Evaluation also stops there: a link
+   * beyond it fails, so a cycle written by two racing changes turns its flags off, never loops.
+   */
+  public static final int MAX_PREREQUISITE_DEPTH = 5;
+
   /** Largest flag, in bytes of its UTF-8 {@link FlagCodec} JSON. */
   public static final int MAX_ENCODED_BYTES = 128 * 1024;
 
@@ -84,6 +93,139 @@ public final class FlagValidation {
     return problem;
   }
 
+  /**
+   * The checks on {@code after}'s prerequisites against every stored flag ({@code stored}, by name;
+   * {@code after}'s own entry, if any, is replaced by {@code after}): at most {@link
+   * #MAX_PREREQUISITES}, none repeated, none the flag itself, each defined, no cycle, and no chain
+   * of links through {@code after} (from the flags that depend on it down to the end of its own)
+   * longer than {@link #MAX_PREREQUISITE_DEPTH}. Null when fine, else one line.
+   */
+  public static String prerequisitesProblem(
+      FlagDefinition after, java.util.Map<String, FlagDefinition> stored) {
+    List<Prerequisite> required = after.prerequisites();
+    if (required.size() > MAX_PREREQUISITES) {
+      return "flag "
+          + after.name()
+          + " has "
+          + required.size()
+          + " prerequisites; the limit is "
+          + MAX_PREREQUISITES;
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (Prerequisite p : required) {
+      if (p.flag().equals(after.name())) {
+        return "flag " + after.name() + " cannot be its own prerequisite";
+      }
+      if (!seen.add(p.flag())) {
+        return "prerequisite '" + p.flag() + "' is listed twice";
+      }
+      if (!stored.containsKey(p.flag())) {
+        return "prerequisite '" + p.flag() + "' does not exist (define it first)";
+      }
+    }
+    java.util.Map<String, FlagDefinition> graph = new java.util.HashMap<>(stored);
+    graph.put(after.name(), after);
+    List<String> cycle = cycleFrom(after.name(), graph, new java.util.ArrayList<>());
+    if (cycle != null) {
+      return "prerequisites cannot form a cycle: " + String.join(" -> ", cycle);
+    }
+    java.util.Map<String, Integer> below = new java.util.HashMap<>();
+    int deepest = 0;
+    String top = after.name();
+    for (String name : graph.keySet()) {
+      int above = distanceTo(name, after.name(), graph, new java.util.HashMap<>());
+      if (above >= 0) {
+        int depth = above + depth(after.name(), graph, below);
+        if (depth > deepest) {
+          deepest = depth;
+          top = name;
+        }
+      }
+    }
+    if (deepest > MAX_PREREQUISITE_DEPTH) {
+      return "the prerequisite chain from "
+          + top
+          + " through "
+          + after.name()
+          + " would be "
+          + deepest
+          + " links deep; the limit is "
+          + MAX_PREREQUISITE_DEPTH;
+    }
+    return null;
+  }
+
+  /** The path from {@code name} back to a flag on {@code path}, or null when there is none. */
+  private static List<String> cycleFrom(
+      String name, java.util.Map<String, FlagDefinition> graph, List<String> path) {
+    int at = path.indexOf(name);
+    if (at >= 0) {
+      List<String> cycle = new java.util.ArrayList<>(path.subList(at, path.size()));
+      cycle.add(name);
+      return cycle;
+    }
+    FlagDefinition flag = graph.get(name);
+    if (flag == null) {
+      return null;
+    }
+    path.add(name);
+    for (Prerequisite p : flag.prerequisites()) {
+      List<String> cycle = cycleFrom(p.flag(), graph, path);
+      if (cycle != null) {
+        return cycle;
+      }
+    }
+    path.remove(path.size() - 1);
+    return null;
+  }
+
+  /** Links in the longest chain below {@code name} (no cycles: checked first). */
+  private static int depth(
+      String name,
+      java.util.Map<String, FlagDefinition> graph,
+      java.util.Map<String, Integer> memo) {
+    Integer known = memo.get(name);
+    if (known != null) {
+      return known;
+    }
+    int deepest = 0;
+    FlagDefinition flag = graph.get(name);
+    if (flag != null) {
+      for (Prerequisite p : flag.prerequisites()) {
+        deepest = Math.max(deepest, 1 + depth(p.flag(), graph, memo));
+      }
+    }
+    memo.put(name, deepest);
+    return deepest;
+  }
+
+  /** Links in the longest chain from {@code from} down to {@code to}; -1 when none leads there. */
+  private static int distanceTo(
+      String from,
+      String to,
+      java.util.Map<String, FlagDefinition> graph,
+      java.util.Map<String, Integer> memo) {
+    if (from.equals(to)) {
+      return 0;
+    }
+    Integer known = memo.get(from);
+    if (known != null) {
+      return known;
+    }
+    int longest = -1;
+    FlagDefinition flag = graph.get(from);
+    if (flag != null) {
+      for (Prerequisite p : flag.prerequisites()) {
+        int d = distanceTo(p.flag(), to, graph, memo);
+        if (d >= 0) {
+          longest = Math.max(longest, d + 1);
+        }
+      }
+    }
+    memo.put(from, longest);
+    return longest;
+  }
+
   /** Null when the user list is within {@link #MAX_LIST_USERS} and has no empty id. */
   static String listProblem(String field, List<String> users) {
     if (users.size() > MAX_LIST_USERS) {
@@ -125,11 +267,53 @@ public final class FlagValidation {
     String op = condition.op().name().toLowerCase(Locale.ROOT);
     String subject = condition.attribute() + " " + op;
     List<String> values = condition.values();
+    if (condition.caseInsensitive() && !condition.op().comparesText()) {
+      return subject
+          + " cannot ignore case: only eq, neq, in, not_in, starts_with, ends_with, contains and"
+          + " matches compare text";
+    }
     return switch (condition.op()) {
       case IN, NOT_IN -> values.isEmpty() ? subject + " needs at least one value" : null;
+      case STARTS_WITH, ENDS_WITH, CONTAINS -> {
+        if (values.isEmpty()) {
+          yield subject + " needs at least one value";
+        }
+        yield values.stream().anyMatch(String::isEmpty)
+            ? subject + " has an empty value (it would match everything)"
+            : null;
+      }
+      case MATCHES -> {
+        String problem = singleValueProblem(subject, values, "; combine them with |");
+        String why = problem == null ? BoundedRegex.problem(values.get(0)) : null;
+        yield why == null ? problem : subject + " '" + values.get(0) + "' " + why;
+      }
+      case IN_CIDR -> {
+        if (values.isEmpty()) {
+          yield subject + " needs at least one value";
+        }
+        for (String v : values) {
+          String why = IpAddress.Range.problem(v);
+          if (why != null) {
+            yield subject + " '" + v + "' " + why;
+          }
+        }
+        yield null;
+      }
+      case DATE_BEFORE, DATE_AFTER -> {
+        String problem = singleValueProblem(subject, values, "");
+        if (problem == null && Dates.parseMillis(values.get(0)) == Dates.NONE) {
+          problem =
+              subject
+                  + " '"
+                  + values.get(0)
+                  + "' is not an ISO-8601 date-time with a zone (2026-01-29T13:00:00Z,"
+                  + " 2026-01-29T15:00:00+02:00) or a date (2026-01-29)";
+        }
+        yield problem;
+      }
       case EQ -> singleValueProblem(subject, values, "; use in for a list");
       case NEQ -> singleValueProblem(subject, values, "; use not_in for a list");
-      case GT, GTE, LT, LTE -> {
+      case GT, GTE, LT, LTE, NUM_EQ -> {
         String problem = singleValueProblem(subject, values, "");
         if (problem == null && Double.isNaN(EvaluationContext.parseNumber(values.get(0)))) {
           problem = subject + " '" + values.get(0) + "' is not a number";

@@ -213,6 +213,15 @@ public final class FlagsClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Evaluates {@code flag} and says why ({@link FlagSnapshot#explain}); allocates the answer, so
+   * keep it for debugging and logs. Counted as an evaluation.
+   */
+  public FlagEvaluation explain(String flag, EvaluationContext ctx, boolean defaultValue) {
+    evaluations.increment();
+    return snapshot.explain(flag, ctx, defaultValue);
+  }
+
   /** The snapshot currently served. */
   public FlagSnapshot snapshot() {
     return snapshot;

@@ -135,6 +135,45 @@ class AllocationTest {
   }
 
   @Test
+  void stringRegexCidrDateAndCaseInsensitiveRulesAllocateNothing() {
+    FlagSnapshot snapshot =
+        FlagSnapshot.of(
+            List.of(
+                FlagDefinition.newFlag("ops")
+                    .withRolloutBasisPoints(5_000)
+                    .withRules(
+                        List.of(
+                            Rule.of(
+                                Condition.ignoringCase("email", Operator.ENDS_WITH, "@Example.com"),
+                                Condition.of("ip", Operator.IN_CIDR, "10.0.0.0/8", "2001:db8::/32"),
+                                Condition.of("signup", Operator.DATE_AFTER, "2025-01-01")),
+                            Rule.of(
+                                Condition.ignoringCase("country", Operator.IN, "de", "fr"),
+                                Condition.of("id", Operator.MATCHES, "^user-[0-9]+$"),
+                                Condition.of("ua", Operator.CONTAINS, "Gecko"))))));
+    EvaluationContext[] contexts = new EvaluationContext[64];
+    for (int i = 0; i < contexts.length; i++) {
+      contexts[i] =
+          EvaluationContext.of(
+              "user-" + i,
+              Map.of(
+                  "email", i % 3 == 0 ? "a" + i + "@EXAMPLE.com" : "b@other.org",
+                  "ip", i % 2 == 0 ? "10.1.2." + i : "2001:db8::" + i,
+                  "signup", "2025-0" + (1 + i % 9) + "-15T10:00:00Z",
+                  "country", i % 4 == 0 ? "DE" : "US",
+                  "id", i % 5 == 0 ? "user-" + i : "bot-" + i,
+                  "ua", "Mozilla/5.0 Gecko"));
+    }
+    int[] next = {0};
+
+    long bytes =
+        allocatedBytes(
+            OPS, () -> snapshot.isEnabled("ops", contexts[next[0]++ & (contexts.length - 1)]));
+
+    assertThat(bytes).isLessThan(SLACK_BYTES);
+  }
+
+  @Test
   void measurementDetectsAnEvaluationThatAllocates() {
     FlagSnapshot snapshot = FlagSnapshot.of(List.of(percentageAndAttributeRuleFlag()));
     int[] next = {0};

@@ -12,7 +12,9 @@ import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.audit.AuditEntry;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -164,6 +166,11 @@ public class FlagStore {
             .withVersion(before.version() + 1)
             .withUpdated(change.actor(), now);
     String problem = FlagValidation.changeProblem(current.orElse(null), after);
+    if (problem == null
+        && (current.isEmpty() || !current.get().prerequisites().equals(after.prerequisites()))
+        && !after.prerequisites().isEmpty()) {
+      problem = FlagValidation.prerequisitesProblem(after, byName(tx));
+    }
     if (problem != null) {
       throw FailureType.INVALID_INPUT.permanent(problem);
     }
@@ -216,6 +223,16 @@ public class FlagStore {
     return new Applied(after, true);
   }
 
+  /** Every stored flag by name, read in {@code tx}: the prerequisite graph. */
+  private static Map<String, FlagDefinition> byName(DSLContext tx) {
+    Map<String, FlagDefinition> flags = new HashMap<>();
+    tx.select(DEFINITION)
+        .from(FLAG)
+        .fetch(r -> FlagCodec.fromJson(r.value1().data()))
+        .forEach(f -> flags.put(f.name(), f));
+    return flags;
+  }
+
   /** The highest version {@code flag} ever had (0 when it never existed). */
   private static long lastVersion(DSLContext tx, String flag) {
     Long last =
@@ -235,7 +252,8 @@ public class FlagStore {
    * idempotency key returns the deletion it made.
    *
    * @throws io.temporal.failure.ApplicationFailure {@code NOT_FOUND} when the flag does not exist
-   *     (never did, or is already deleted); {@code CONFLICT} when the key was used by a change
+   *     (never did, or is already deleted); {@code CONFLICT} when the key was used by a change;
+   *     {@code REFUSED} while another flag lists it as a prerequisite
    */
   public Deleted delete(Deletion deletion) {
     return retrying(deletion.flag(), tx -> tryDelete(tx, deletion));
@@ -264,6 +282,20 @@ public class FlagStore {
       throw FailureType.NOT_FOUND.permanent("flag '" + deletion.flag() + "' does not exist");
     }
     FlagDefinition before = current.get();
+    List<String> dependents =
+        byName(tx).values().stream()
+            .filter(f -> f.prerequisites().stream().anyMatch(p -> p.flag().equals(deletion.flag())))
+            .map(FlagDefinition::name)
+            .sorted()
+            .toList();
+    if (!dependents.isEmpty()) {
+      throw FailureType.REFUSED.permanent(
+          "flag '"
+              + deletion.flag()
+              + "' is a prerequisite of "
+              + String.join(", ", dependents)
+              + "; remove it from their prerequisites first");
+    }
     int rows =
         tx.deleteFrom(FLAG)
             .where(NAME.eq(deletion.flag()).and(VERSION.eq(before.version())))
@@ -341,6 +373,9 @@ public class FlagStore {
         || !before.allowUsers().equals(after.allowUsers())
         || !before.denyUsers().equals(after.denyUsers())) {
       sb.append("targeting changed; ");
+    }
+    if (!before.prerequisites().equals(after.prerequisites())) {
+      sb.append("prerequisites changed; ");
     }
     return sb.isEmpty() ? "no change" : sb.substring(0, sb.length() - 2);
   }

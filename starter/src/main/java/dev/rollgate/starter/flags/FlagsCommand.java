@@ -90,11 +90,21 @@ public class FlagsCommand {
           conditions.add(
               c.path("attribute").asText()
                   + " "
+                  + (c.path("negate").asBoolean(false) ? "!" : "")
                   + c.path("op").asText().toLowerCase()
+                  + (c.path("caseInsensitive").asBoolean(false) ? ":i" : "")
                   + " "
                   + join(c.path("values")));
         }
         out().printf("Rule       %s%n", String.join("; ", conditions));
+      }
+      if (!f.path("prerequisites").isEmpty()) {
+        List<String> required = new ArrayList<>();
+        for (JsonNode p : f.path("prerequisites")) {
+          required.add(
+              p.path("flag").asText() + " (" + (p.path("on").asBoolean(true) ? "on" : "off") + ")");
+        }
+        out().printf("Requires   %s%n", String.join(", ", required));
       }
       out().printf("Updated    by %s%n", f.path("updatedBy").asText());
     }
@@ -196,11 +206,27 @@ public class FlagsCommand {
     @Option(
         names = "--rule",
         description =
-            "'ATTR OP VALUES; ATTR OP VALUES' (AND); repeat for OR. OP: eq neq in not_in gt gte lt lte semver_eq semver_gt semver_gte semver_lt semver_lte")
+            "'ATTR OP VALUES; ATTR OP VALUES' (AND); repeat for OR. OP: eq neq in not_in gt gte lt"
+                + " lte num_eq semver_eq semver_gt semver_gte semver_lt semver_lte starts_with"
+                + " ends_with contains matches in_cidr date_before date_after; OP:i ignores case"
+                + " (eq neq in not_in starts_with ends_with contains matches), !OP negates. matches takes one"
+                + " bounded regular expression (commas allowed); see the README")
     List<String> rules;
 
     @Option(names = "--clear-rules", description = "remove every rule")
     boolean clearRules;
+
+    @Option(
+        names = "--prerequisite",
+        paramLabel = "FLAG[=on|off]",
+        description =
+            "a flag that must be on (or off, with =off) for the same user first; repeatable; the"
+                + " list replaces the flag's prerequisites. Otherwise the flag is off with reason"
+                + " PREREQUISITE_FAILED")
+    List<String> prerequisites;
+
+    @Option(names = "--clear-prerequisites", description = "remove every prerequisite")
+    boolean clearPrerequisites;
 
     @Option(names = "--reason", description = "why, for the audit log")
     String reason;
@@ -238,6 +264,23 @@ public class FlagsCommand {
       }
       if (rules != null || clearRules) {
         body.set("rules", array(rules == null ? List.of() : rules));
+      }
+      if (prerequisites != null || clearPrerequisites) {
+        ArrayNode required = body.putArray("prerequisites");
+        for (String p : prerequisites == null ? List.<String>of() : prerequisites) {
+          int eq = p.indexOf('=');
+          String name = eq < 0 ? p : p.substring(0, eq);
+          String state = eq < 0 ? "on" : p.substring(eq + 1);
+          if (!state.equals("on") && !state.equals("off")) {
+            throw CliException.usage(
+                "--prerequisite '" + p + "' must be FLAG, FLAG=on or FLAG=off");
+          }
+          String problem = FlagNames.problem(name);
+          if (problem != null) {
+            throw CliException.usage("--prerequisite: " + problem);
+          }
+          required.addObject().put("flag", name).put("on", state.equals("on"));
+        }
       }
       printFlag(call("PUT", flag, "", body));
       return 0;
@@ -294,10 +337,21 @@ public class FlagsCommand {
     }
   }
 
-  @Command(name = "eval", description = "Evaluate a flag for a user, as flags-client would.")
+  @Command(
+      name = "eval",
+      description = {
+        "Evaluate a flag for a user, as flags-client would.",
+        "--explain also says why: the reason (KILLED, DISABLED, PREREQUISITE_FAILED, DENY_LIST,"
+            + " ALLOW_LIST, NO_RULE_MATCHED, NO_STICKINESS_VALUE, ROLLOUT), the prerequisite that"
+            + " failed, the rule that matched and the user's bucket.",
+        "  rollgate flags eval new_checkout --user user-42 --attr country=DE --explain"
+      })
   static class Eval extends Base {
     @Parameters(index = "0", paramLabel = "FLAG")
     String flag;
+
+    @Option(names = "--explain", description = "say which check decided, which rule, which bucket")
+    boolean explain;
 
     @Option(names = "--user", required = true, description = "the user id")
     String user;
@@ -330,6 +384,19 @@ public class FlagsCommand {
                 result.path("version").asLong(),
                 result.path("rolloutPercent").asText(),
                 result.path("bucket").asText("-"));
+        if (explain) {
+          out().printf("  reason       %s%n", result.path("reason").asText());
+          if (result.has("prerequisite")) {
+            out().printf("  prerequisite %s%n", result.path("prerequisite").asText());
+          }
+          if (result.has("rule")) {
+            out()
+                .printf(
+                    "  rule         %d: %s%n",
+                    result.path("rule").asInt(), result.path("ruleText").asText());
+          }
+          out().printf("  explanation  %s%n", result.path("explanation").asText());
+        }
       }
       return 0;
     }

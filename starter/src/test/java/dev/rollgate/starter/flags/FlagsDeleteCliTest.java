@@ -3,18 +3,8 @@ package dev.rollgate.starter.flags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.rollgate.starter.RollgateCli;
-import dev.rollgate.starter.cli.Console;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,34 +15,26 @@ import org.junit.jupiter.api.Test;
  * endpoint and its refusals are tested in the worker module, FlagAdminControllerTest).
  */
 class FlagsDeleteCliTest {
-  private HttpServer api;
-  private String workerUrl;
-  private final List<String> requests = new CopyOnWriteArrayList<>();
-
-  record Result(int exit, String out, String err) {}
+  private FakeWorkerApi api;
 
   @BeforeEach
   void start() throws IOException {
-    api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    api.createContext("/api/flags", this::handle);
-    api.start();
-    workerUrl = "http://127.0.0.1:" + api.getAddress().getPort();
+    api = new FakeWorkerApi(FlagsDeleteCliTest::answer);
   }
 
   @AfterEach
   void stop() {
-    api.stop(0);
+    api.close();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    String name = ex.getRequestURI().getPath().substring("/api/flags/".length());
-    JsonNode in = Console.JSON.readTree(ex.getRequestBody());
-    requests.add(ex.getRequestMethod() + " " + name + " " + in);
-    int status = 200;
-    Object body =
-        switch (name) {
-          case "old_banner" -> Map.of("name", name, "version", 4, "deleted", true);
-          case "pending_flag" ->
+  private static FakeWorkerApi.Answer answer(String method, String path, JsonNode in) {
+    String name = path.substring("/api/flags/".length());
+    return switch (name) {
+      case "old_banner" ->
+          new FakeWorkerApi.Answer(200, Map.of("name", name, "version", 4, "deleted", true));
+      case "pending_flag" ->
+          new FakeWorkerApi.Answer(
+              200,
               Map.of(
                   "name",
                   name,
@@ -64,37 +46,24 @@ class FlagsDeleteCliTest {
                   false,
                   "warning",
                   "deleted (version 2), but Redis is unreachable: clients drop the flag as soon as"
-                      + " Redis is back");
-          case "owned_flag" -> {
-            status = 409;
-            yield Map.of(
-                "error",
-                "refused: rollout/owned_flag is running and owns flag 'owned_flag'; abort it (or"
-                    + " let it finish) before deleting the flag");
-          }
-          default -> {
-            status = 404;
-            yield Map.of("error", "flag '" + name + "' does not exist");
-          }
-        };
-    byte[] bytes = Console.JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().add("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    ex.getResponseBody().write(bytes);
-    ex.close();
+                      + " Redis is back"));
+      case "owned_flag" ->
+          new FakeWorkerApi.Answer(
+              409,
+              Map.of(
+                  "error",
+                  "refused: rollout/owned_flag is running and owns flag 'owned_flag'; abort it (or"
+                      + " let it finish) before deleting the flag"));
+      default ->
+          new FakeWorkerApi.Answer(404, Map.of("error", "flag '" + name + "' does not exist"));
+    };
   }
 
-  private Result cli(String... args) {
-    String[] all = new String[args.length + 1];
-    System.arraycopy(args, 0, all, 0, args.length);
-    all[args.length] = "--worker-url=" + workerUrl;
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = RollgateCli.run(new PrintWriter(out), new PrintWriter(err), all);
-    return new Result(code, out.toString(), err.toString());
+  private FakeWorkerApi.Result cli(String... args) {
+    return api.cli(args);
   }
 
-  private static void assertOneLineError(Result r, int exit, String error) {
+  private static void assertOneLineError(FakeWorkerApi.Result r, int exit, String error) {
     assertThat(r.exit()).as(r.toString()).isEqualTo(exit);
     assertThat(r.err().strip().lines()).as("one line on stderr").hasSize(1);
     assertThat(r.err()).contains(error);
@@ -103,7 +72,8 @@ class FlagsDeleteCliTest {
 
   @Test
   void deletePrintsOneLineAndSendsWhoAndWhy() {
-    Result r = cli("flags", "delete", "old_banner", "--reason", "code removed", "--by", "bob");
+    FakeWorkerApi.Result r =
+        cli("flags", "delete", "old_banner", "--reason", "code removed", "--by", "bob");
 
     assertThat(r.exit()).as(r.toString()).isZero();
     assertThat(r.err()).isEmpty();
@@ -111,10 +81,11 @@ class FlagsDeleteCliTest {
         .isEqualTo(
             "deleted flag old_banner (version 4); clients now evaluate it as unknown (their"
                 + " default)\n");
-    assertThat(requests)
-        .containsExactly("DELETE old_banner {\"by\":\"bob\",\"reason\":\"code removed\"}");
+    assertThat(api.requests)
+        .containsExactly(
+            "DELETE /api/flags/old_banner {\"by\":\"bob\",\"reason\":\"code removed\"}");
 
-    Result json =
+    FakeWorkerApi.Result json =
         cli("flags", "delete", "old_banner", "--reason", "r", "--by", "bob", "-o", "json");
     assertThat(json.exit()).isZero();
     assertThat(json.out()).contains("\"deleted\" : true");
@@ -122,7 +93,8 @@ class FlagsDeleteCliTest {
 
   @Test
   void aDeletionNotYetPublishedSucceedsWithAWarningLine() {
-    Result r = cli("flags", "delete", "pending_flag", "--reason", "gone", "--by", "bob");
+    FakeWorkerApi.Result r =
+        cli("flags", "delete", "pending_flag", "--reason", "gone", "--by", "bob");
 
     assertThat(r.exit()).isZero();
     assertThat(r.out().lines()).hasSize(1);
@@ -159,12 +131,12 @@ class FlagsDeleteCliTest {
         cli("flags", "delete", "old_banner", "--reason", "r".repeat(1001), "--by", "bob"),
         2,
         "--reason is 1001 characters long, at most 1000 are accepted");
-    assertThat(requests).isEmpty();
+    assertThat(api.requests).isEmpty();
   }
 
   @Test
   void helpSaysWhatDeleteDoesAndWhenItIsRefused() {
-    Result r = cli("flags", "delete", "--help");
+    FakeWorkerApi.Result r = cli("flags", "delete", "--help");
 
     assertThat(r.exit()).isZero();
     assertThat(r.out())

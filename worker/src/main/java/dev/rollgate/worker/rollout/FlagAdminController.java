@@ -11,9 +11,11 @@ import dev.rollgate.flags.EvaluationContext;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
 import dev.rollgate.flags.FlagDeletion;
+import dev.rollgate.flags.FlagEvaluation;
 import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
 import dev.rollgate.flags.FlagValidation;
+import dev.rollgate.flags.Prerequisite;
 import dev.rollgate.flags.Rule;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.gate.OperatorText;
@@ -102,7 +104,8 @@ class FlagAdminController {
   /**
    * Body: {@code {"by": "...", "reason": "...", "percent": 25, "enabled": true, "killed": false,
    * "allowUsers": [...], "denyUsers": [...], "rules": ["country in DE,FR; plan eq pro"],
-   * "idempotencyKey": "..."}}; every field but {@code by} is optional.
+   * "prerequisites": [{"flag": "new_api", "on": true}], "idempotencyKey": "..."}}; every field but
+   * {@code by} is optional. Prerequisites must exist and form no cycle (400 otherwise).
    */
   @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> set(@PathVariable String name, @RequestBody String body)
@@ -247,7 +250,13 @@ class FlagAdminController {
     return ResponseEntity.ok(answer.toString());
   }
 
-  /** Body: {@code {"user": "u1", "attributes": {"country": "DE"}}}. */
+  /**
+   * Body: {@code {"user": "u1", "attributes": {"country": "DE"}}}. Answers the decision with its
+   * explanation: {@code enabled}, {@code reason} (flags-client's {@code EvaluationReason}), {@code
+   * rule} and {@code ruleText} (the first matching rule, 1-based, when one matched), {@code bucket}
+   * (the user's bucket, 0..9999, when the stickiness attribute is present), {@code prerequisite}
+   * (the one that failed, with reason PREREQUISITE_FAILED) and {@code explanation} (one line).
+   */
   @PostMapping(path = "/{name}/evaluate", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> evaluate(@PathVariable String name, @RequestBody String body)
       throws IOException {
@@ -256,7 +265,8 @@ class FlagAdminController {
       return error(HttpStatus.BAD_REQUEST, problem);
     }
     JsonNode request = jsonObject(body);
-    var flag = store.find(name);
+    List<FlagDefinition> all = store.list();
+    var flag = all.stream().filter(f -> f.name().equals(name)).findFirst();
     if (flag.isEmpty()) {
       return error(HttpStatus.NOT_FOUND, "flag '" + name + "' does not exist");
     }
@@ -268,16 +278,26 @@ class FlagAdminController {
     String user = request.path("user").asText(null);
     EvaluationContext context = EvaluationContext.of(user, attributes);
     FlagDefinition def = flag.get();
-    boolean enabled = FlagSnapshot.of(List.of(def)).isEnabled(name, context);
+    // every flag, so that prerequisites are evaluated as flags-client evaluates them
+    FlagEvaluation evaluation = FlagSnapshot.of(all).explain(name, context, false);
     String key = "userId".equals(def.stickiness()) ? user : attributes.get(def.stickiness());
     ObjectNode result = JSON.createObjectNode();
     result.put("flag", name);
     result.put("version", def.version());
-    result.put("enabled", enabled);
+    result.put("enabled", evaluation.on());
     result.put("rolloutPercent", def.rolloutPercent());
     if (key != null) {
       result.put("bucket", Bucketing.bucket(def.salt(), key));
     }
+    result.put("reason", evaluation.reason().name());
+    if (evaluation.rule() > 0) {
+      result.put("rule", evaluation.rule());
+      result.put("ruleText", FlagRuleSyntax.format(def.rules().get(evaluation.rule() - 1)));
+    }
+    if (evaluation.prerequisite() != null) {
+      result.put("prerequisite", evaluation.prerequisite());
+    }
+    result.put("explanation", evaluation.explanation());
     return ResponseEntity.ok(JSON.writeValueAsString(result));
   }
 
@@ -314,6 +334,22 @@ class FlagAdminController {
         }
       }
       steps.add(d -> d.withRules(rules));
+    }
+    if (edit.has("prerequisites")) {
+      JsonNode array = edit.get("prerequisites");
+      if (!array.isArray()) {
+        throw new IllegalArgumentException(
+            "'prerequisites' must be a JSON array of {\"flag\": NAME, \"on\": true|false}");
+      }
+      List<Prerequisite> prerequisites = new ArrayList<>();
+      for (JsonNode p : array) {
+        if (!p.isObject() || !p.path("flag").isTextual()) {
+          throw new IllegalArgumentException(
+              "each prerequisite must be {\"flag\": NAME, \"on\": true|false}, got " + p);
+        }
+        prerequisites.add(new Prerequisite(p.get("flag").asText(), p.path("on").asBoolean(true)));
+      }
+      steps.add(d -> d.withPrerequisites(prerequisites));
     }
     return d -> {
       FlagDefinition result = d;

@@ -435,9 +435,175 @@ class FlagAdminControllerTest {
             "/api/flags/semver_flag", "{\"by\":\"alice\",\"rules\":[\"plan eq pro; a gtt 1\"]}"),
         400,
         "rule 1: unknown operator 'gtt'; use one of [eq, neq, in, not_in, gt, gte, lt, lte,"
-            + " semver_eq, semver_gt, semver_gte, semver_lt, semver_lte]");
+            + " semver_eq, semver_gt, semver_gte, semver_lt, semver_lte, num_eq, starts_with,"
+            + " ends_with, contains, matches, in_cidr, date_before, date_after], with :i to ignore"
+            + " case, ! before it to negate");
 
     refused(mvc.perform(get("/api/flags/semver_flag")), 404, "flag 'semver_flag' does not exist");
+  }
+
+  @Test
+  void stringRegexCidrAndDateRulesAreStoredPublishedAndExplained() throws Exception {
+    putFlag(
+            "/api/flags/ops_flag",
+            "{\"by\":\"alice\",\"percent\":100,\"rules\":[\"email ends_with:i @Example.com;"
+                + " ip in_cidr 10.0.0.0/8,2001:db8::/32\",\"id matches ^user-[0-9]{1,6}$;"
+                + " signup date_after 2026-01-01; email !ends_with @corp.com\"]}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.rules[0].conditions[0].op").value("ENDS_WITH"))
+        .andExpect(jsonPath("$.rules[0].conditions[0].caseInsensitive").value(true))
+        .andExpect(jsonPath("$.rules[0].conditions[1].values[1]").value("2001:db8::/32"))
+        .andExpect(jsonPath("$.rules[1].conditions[0].values[0]").value("^user-[0-9]{1,6}$"))
+        .andExpect(jsonPath("$.rules[1].conditions[1].caseInsensitive").doesNotExist())
+        .andExpect(jsonPath("$.rules[1].conditions[1].negate").doesNotExist())
+        .andExpect(jsonPath("$.rules[1].conditions[2].negate").value(true));
+    assertThat(redisVersion("ops_flag")).isEqualTo(1);
+
+    mvc.perform(
+            post("/api/flags/ops_flag/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(
+                    "{\"user\":\"u1\",\"attributes\":{\"email\":\"a@EXAMPLE.COM\","
+                        + "\"ip\":\"2001:db8::7\"}}"))
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.enabled").value(true))
+        .andExpect(jsonPath("$.reason").value("ROLLOUT"))
+        .andExpect(jsonPath("$.rule").value(1))
+        .andExpect(
+            jsonPath("$.ruleText")
+                .value("email ends_with:i @Example.com; ip in_cidr 10.0.0.0/8,2001:db8::/32"))
+        .andExpect(jsonPath("$.explanation", startsWith("ON: rule 1 matched, bucket ")));
+    mvc.perform(
+            post("/api/flags/ops_flag/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(
+                    "{\"user\":\"user-12\",\"attributes\":{\"id\":\"user-12\","
+                        + "\"signup\":\"2026-03-01T09:00:00+01:00\",\"email\":\"a@b.org\"}}"))
+        .andExpect(jsonPath("$.enabled").value(true))
+        .andExpect(jsonPath("$.rule").value(2))
+        .andExpect(
+            jsonPath("$.ruleText")
+                .value(
+                    "id matches ^user-[0-9]{1,6}$; signup date_after 2026-01-01;"
+                        + " email !ends_with @corp.com"));
+    mvc.perform(
+            post("/api/flags/ops_flag/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(
+                    "{\"user\":\"user-12\",\"attributes\":{\"id\":\"user-12\","
+                        + "\"signup\":\"2026-03-01T09:00:00+01:00\",\"email\":\"a@corp.com\"}}"))
+        .andExpect(jsonPath("$.reason").value("NO_RULE_MATCHED"));
+    mvc.perform(
+            post("/api/flags/ops_flag/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"user\":\"u2\",\"attributes\":{\"ip\":\"11.0.0.1\"}}"))
+        .andExpect(jsonPath("$.enabled").value(false))
+        .andExpect(jsonPath("$.reason").value("NO_RULE_MATCHED"))
+        .andExpect(jsonPath("$.rule").doesNotExist())
+        .andExpect(jsonPath("$.explanation").value("OFF: no rule matched"));
+  }
+
+  @Test
+  void unboundedRegexBadCidrBadDateAndCaseOnNumbersAreRefusedAndNothingIsWritten()
+      throws Exception {
+    refused(
+        putFlag("/api/flags/bad_ops", "{\"by\":\"alice\",\"rules\":[\"id matches ^(a+)+$\"]}"),
+        400,
+        "rule 1: id matches '^(a+)+$' repeats a group that holds a quantifier (nested"
+            + " quantifiers can backtrack without bound): quantify single characters or classes,"
+            + " e.g. [ab]+ instead of (a|b)+");
+    refused(
+        putFlag("/api/flags/bad_ops", "{\"by\":\"alice\",\"rules\":[\"id matches (regex\"]}"),
+        400,
+        null);
+    refused(
+        putFlag(
+            "/api/flags/bad_ops",
+            "{\"by\":\"alice\",\"rules\":[\"ip in_cidr 10.0.0.0/8,127.invalid\"]}"),
+        400,
+        "rule 1: ip in_cidr '127.invalid' is not an IPv4 or IPv6 address or CIDR range (e.g."
+            + " 10.0.0.0/8, 2001:db8::/32)");
+    refused(
+        putFlag(
+            "/api/flags/bad_ops", "{\"by\":\"alice\",\"rules\":[\"d date_before 2026-02-30\"]}"),
+        400,
+        "rule 1: d date_before '2026-02-30' is not an ISO-8601 date-time with a zone"
+            + " (2026-01-29T13:00:00Z, 2026-01-29T15:00:00+02:00) or a date (2026-01-29)");
+    refused(
+        putFlag("/api/flags/bad_ops", "{\"by\":\"alice\",\"rules\":[\"age gt:i 18\"]}"),
+        400,
+        "rule 1: age gt cannot ignore case: only eq, neq, in, not_in, starts_with, ends_with,"
+            + " contains and matches compare text");
+
+    refused(mvc.perform(get("/api/flags/bad_ops")), 404, "flag 'bad_ops' does not exist");
+    assertThat(redisVersion("bad_ops")).isEqualTo(-1);
+  }
+
+  @Test
+  void prerequisitesAreCheckedWhenDefinedEvaluatedWithTheirReasonAndKeepTheirFlagFromDeletion()
+      throws Exception {
+    putFlag("/api/flags/pre_api", "{\"by\":\"alice\",\"percent\":100}").andExpect(status().isOk());
+    putFlag(
+            "/api/flags/pre_checkout",
+            "{\"by\":\"alice\",\"percent\":100,\"prerequisites\":[{\"flag\":\"pre_api\"}]}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.prerequisites[0].flag").value("pre_api"))
+        .andExpect(jsonPath("$.prerequisites[0].on").value(true));
+
+    refused(
+        putFlag(
+            "/api/flags/pre_api",
+            "{\"by\":\"alice\",\"prerequisites\":[{\"flag\":\"pre_checkout\"}]}"),
+        400,
+        "prerequisites cannot form a cycle: pre_api -> pre_checkout -> pre_api");
+    refused(
+        putFlag(
+            "/api/flags/pre_other",
+            "{\"by\":\"alice\",\"prerequisites\":[{\"flag\":\"pre_missing\",\"on\":false}]}"),
+        400,
+        "prerequisite 'pre_missing' does not exist (define it first)");
+    refused(mvc.perform(get("/api/flags/pre_other")), 404, "flag 'pre_other' does not exist");
+    mvc.perform(get("/api/flags/pre_api"))
+        .andExpect(jsonPath("$.version").value(1))
+        .andExpect(jsonPath("$.prerequisites").doesNotExist());
+
+    String user = "{\"user\":\"u1\"}";
+    mvc.perform(
+            post("/api/flags/pre_checkout/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(user))
+        .andExpect(jsonPath("$.enabled").value(true))
+        .andExpect(jsonPath("$.reason").value("ROLLOUT"));
+    putFlag("/api/flags/pre_api", "{\"by\":\"alice\",\"killed\":true}").andExpect(status().isOk());
+    mvc.perform(
+            post("/api/flags/pre_checkout/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(user))
+        .andExpect(jsonPath("$.enabled").value(false))
+        .andExpect(jsonPath("$.reason").value("PREREQUISITE_FAILED"))
+        .andExpect(jsonPath("$.prerequisite").value("pre_api"))
+        .andExpect(
+            jsonPath("$.explanation")
+                .value("OFF: prerequisite pre_api did not give its required answer"));
+
+    refused(
+        mvc.perform(
+            delete("/api/flags/pre_api")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"by\":\"bob\",\"reason\":\"gone\"}")),
+        409,
+        "flag 'pre_api' is a prerequisite of pre_checkout; remove it from their prerequisites"
+            + " first");
+    assertThat(store.find("pre_api")).isPresent();
+
+    putFlag("/api/flags/pre_checkout", "{\"by\":\"alice\",\"prerequisites\":[]}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.prerequisites").doesNotExist());
+    mvc.perform(
+            delete("/api/flags/pre_api")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"by\":\"bob\",\"reason\":\"gone\"}"))
+        .andExpect(status().isOk());
   }
 
   @Test
