@@ -75,6 +75,8 @@ class VaultSecretsTest {
     }
   }
 
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
   private VaultSecrets appRole(Duration refresh) {
     return VaultSecrets.connect(
         new VaultSecrets.Settings(
@@ -89,7 +91,7 @@ class VaultSecretsTest {
             null,
             List.of("shop"),
             Duration.ofSeconds(4)),
-        new SimpleMeterRegistry());
+        meters);
   }
 
   private DatabaseRegistry registry(SecretSource source) {
@@ -167,6 +169,9 @@ class VaultSecretsTest {
 
       Instant firstExpiry = secrets.status().earliestExpiry();
       assertThat(firstExpiry).isBetween(Instant.now(), Instant.now().plus(TTL));
+      assertThat(meters.get(VaultSecrets.EXPIRY_GAUGE).gauge().value())
+          .isGreaterThan(0)
+          .isLessThanOrEqualTo(TTL.toSeconds());
       // 6 s leases renewed 4 s before expiry: renewed within ~2 s, again and again
       await().atMost(Duration.ofSeconds(15)).until(() -> renewals.size() >= 2);
       assertThat(secrets.status().earliestExpiry()).isAfter(firstExpiry);

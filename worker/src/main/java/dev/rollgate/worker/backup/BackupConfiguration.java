@@ -30,9 +30,11 @@ class BackupConfiguration {
 
   /**
    * OpenBao/Vault when {@code rollgate.secrets.vault.address} is set, else static secrets from the
-   * configuration: {@code databases/<name>/password}.
+   * configuration: {@code databases/<name>/password}. Primary: the {@code VaultSecrets} bean is a
+   * {@code SecretSource} too.
    */
   @Bean
+  @org.springframework.context.annotation.Primary
   SecretSource secretSource(
       RollgateProperties properties,
       org.springframework.beans.factory.ObjectProvider<VaultSecrets> vault) {
