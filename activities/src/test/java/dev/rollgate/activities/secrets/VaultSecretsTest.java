@@ -39,8 +39,8 @@ import org.springframework.vault.support.VaultTokenRequest;
  * credentials on a real connection, a renewal by spring-vault's lease container, a rotation during
  * a long query, and the bad-input cases each with one clear error. About 40 s on 2 cores, for a
  * reason: the fixture starts PostgreSQL and OpenBao (whose one raft node takes seconds to elect
- * itself), and the outage, renewal and rotation cases wait on real time (a 2 s cache, 6 s leases,
- * a 4 s query).
+ * itself), and the outage, renewal and rotation cases wait on real time (a 2 s cache, 6 s leases, a
+ * 4 s query).
  */
 class VaultSecretsTest {
   /** Short leases so a renewal comes within seconds: 6 s, renewed 4 s before expiry. */
@@ -121,6 +121,7 @@ class VaultSecretsTest {
     secrets = appRole(Duration.ofSeconds(2));
     assertThat(secrets.secret("prometheus/token")).contains("first-token");
     assertThat(secrets.secret("prometheus/missing")).isEmpty();
+    assertThat(secrets.secret("databases/unknown/password")).as("a path never written").isEmpty();
 
     bao.root
         .opsForVersionedKeyValue("secret")
