@@ -27,8 +27,8 @@ import org.springframework.vault.client.VaultEndpoint;
  * The dev stack's OpenBao: started when {@code bao} is installed, supervised (killed, it is
  * restarted and unsealed again with its data), its root token only in a 0600 file and in no log,
  * and configured so that Rollgate's {@link VaultSecrets} reads KV and gets dynamic credentials for
- * the embedded PostgreSQL. Over 30 s for a reason: a whole dev stack starts, and the killed
- * OpenBao is restarted after the supervisor's backoff and elects itself again before it unseals.
+ * the embedded PostgreSQL. Over 30 s for a reason: a whole dev stack starts, and the killed OpenBao
+ * is restarted after the supervisor's backoff and elects itself again before it unseals.
  */
 class OpenBaoDevStackIT {
   private DevStack stack;
