@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * Finds the external programs Rollgate runs (pg_dump, pg_restore, psql, locust, haproxy,
- * moto_server), in one place and in one order: the tool's own environment variable, then the
+ * moto_server, bao), in one place and in one order: the tool's own environment variable, then the
  * project's bootstrap folder ({@code bin/bootstrap} installs into {@code .tools/}; found through
  * {@code ROLLGATE_TOOLS} or by walking up from the working directory), then the {@code PATH}. A
  * missing tool is one clear message naming what to run.
@@ -20,7 +20,8 @@ public enum Tools {
   MOTO_SERVER("moto_server", "ROLLGATE_MOTO_SERVER", "venv/bin", "moto (local AWS API)"),
   HAPROXY("haproxy", "ROLLGATE_HAPROXY", null, "HAProxy"),
   PROMTOOL("promtool", "ROLLGATE_PROMTOOL", null, "Prometheus' promtool"),
-  SQUAWK("squawk", "ROLLGATE_SQUAWK", "venv/bin", "squawk, the PostgreSQL migration linter");
+  SQUAWK("squawk", "ROLLGATE_SQUAWK", "venv/bin", "squawk, the PostgreSQL migration linter"),
+  BAO("bao", "ROLLGATE_BAO", "venv/bin", "OpenBao (secrets server)");
 
   private final String binary;
   private final String variable;

@@ -151,6 +151,8 @@ public record RollgateProperties(
    * @param deployDemoExporter host:port of the deployment demo's HAProxy exporter
    *     (ops/demo/deploy-demo.sh), scraped by that Prometheus as job {@code haproxy}, so the canary
    *     analysis's default metrics have data on the dev stack
+   * @param baoBinary path of OpenBao's {@code bao}, or empty to search {@code ROLLGATE_BAO} and the
+   *     PATH
    */
   public record Dev(
       Boolean enabled,
@@ -165,7 +167,8 @@ public record RollgateProperties(
       int prometheusPort,
       int workerPort,
       String demoTarget,
-      String deployDemoExporter) {}
+      String deployDemoExporter,
+      String baoBinary) {}
 
   /**
    * How the Temporal worker on task queue {@code rollgate} takes work, tuned so that one small

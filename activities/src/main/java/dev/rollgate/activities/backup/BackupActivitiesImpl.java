@@ -137,7 +137,14 @@ public class BackupActivitiesImpl implements BackupActivities {
         && (existing.status().equals("COMPLETED") || existing.status().equals("DELETED"))) {
       return existing;
     }
-    DatabaseRegistry.Target target = registry.target(job.database());
+    // held for the whole dump: rotated credentials are revoked only once it finished
+    try (DatabaseRegistry.Held held = registry.hold(job.database())) {
+      return dump(job, held.target(), compression, encryption);
+    }
+  }
+
+  private BackupInfo dump(
+      DumpJob job, DatabaseRegistry.Target target, String compression, String encryption) {
     Path tool = tool();
     String toolVersion = PgTools.toolVersion(tool);
     PgTools.ServerVersion server = serverVersion(target);

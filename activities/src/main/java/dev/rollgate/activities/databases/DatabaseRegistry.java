@@ -2,6 +2,7 @@ package dev.rollgate.activities.databases;
 
 import dev.rollgate.activities.secrets.Redacted;
 import dev.rollgate.activities.secrets.SecretSource;
+import dev.rollgate.activities.secrets.VaultSecrets;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupIds;
 import java.net.URI;
@@ -11,12 +12,14 @@ import java.sql.SQLException;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 
 /**
  * The PostgreSQL databases Rollgate may back up, restore and migrate: name → JDBC URL and user, the
- * password through a {@link SecretSource} (reference {@code databases/<name>/password}). Shared by
+ * password through a {@link SecretSource} (reference {@code databases/<name>/password}), or user
+ * and password both from the source's dynamic credentials (OpenBao's database engine). Shared by
  * the backup and migrations kinds. An unknown name is a non-retryable {@code NOT_FOUND} naming the
  * registered ones.
  */
@@ -149,8 +152,24 @@ public final class DatabaseRegistry {
     return List.copyOf(databases.keySet());
   }
 
-  /** How to reach {@code name}; non-retryable {@code NOT_FOUND} when it is not registered. */
+  /**
+   * How to reach {@code name}; non-retryable {@code NOT_FOUND} when it is not registered. For work
+   * that runs long, {@link #hold(String)} instead: dynamic credentials given here may be rotated
+   * and revoked while in use.
+   */
   public Target target(String name) {
+    try (Held held = hold(name)) {
+      return held.target();
+    }
+  }
+
+  /**
+   * How to reach {@code name}, with its credentials held until {@link Held#close()}: a rotation
+   * meanwhile gives later callers new credentials and revokes these only once released. A failure
+   * of the secret source is non-retryable {@code REFUSED} when retrying cannot help (denied, no
+   * such role), else a retryable {@code UNAVAILABLE}.
+   */
+  public Held hold(String name) {
     String problem = BackupIds.databaseProblem(name);
     if (problem != null) {
       throw FailureType.INVALID_INPUT.permanent(problem);
@@ -164,7 +183,40 @@ public final class DatabaseRegistry {
               + (databases.isEmpty() ? "none" : String.join(", ", databases.keySet()))
               + ")");
     }
-    String password = secrets.secret("databases/" + name + "/password").orElse(null);
-    return new Target(name, s.url(), s.username(), password);
+    try {
+      Optional<SecretSource.DatabaseLogin> login = secrets.databaseLogin(name);
+      if (login.isPresent()) {
+        return new Held(
+            new Target(name, s.url(), login.get().username(), login.get().password()), login.get());
+      }
+      String password = secrets.secret("databases/" + name + "/password").orElse(null);
+      return new Held(new Target(name, s.url(), s.username(), password), null);
+    } catch (VaultSecrets.SecretsException e) {
+      throw e.permanent()
+          ? FailureType.REFUSED.permanent(e.getMessage())
+          : FailureType.UNAVAILABLE.transientFailure(e.getMessage(), e);
+    }
+  }
+
+  /** A target whose credentials are held until closed. */
+  public static final class Held implements AutoCloseable {
+    private final Target target;
+    private final SecretSource.DatabaseLogin login;
+
+    Held(Target target, SecretSource.DatabaseLogin login) {
+      this.target = target;
+      this.login = login;
+    }
+
+    public Target target() {
+      return target;
+    }
+
+    @Override
+    public void close() {
+      if (login != null) {
+        login.close();
+      }
+    }
   }
 }

@@ -8,6 +8,7 @@ import dev.rollgate.activities.backup.StreamingBackup;
 import dev.rollgate.activities.databases.DatabaseRegistry;
 import dev.rollgate.activities.secrets.SecretSource;
 import dev.rollgate.activities.secrets.StaticSecrets;
+import dev.rollgate.activities.secrets.VaultSecrets;
 import dev.rollgate.worker.RollgateProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -27,9 +28,20 @@ import software.amazon.awssdk.services.s3.S3Client;
 @Configuration(proxyBeanMethods = false)
 class BackupConfiguration {
 
-  /** Static secrets from the configuration (OpenBao later): {@code databases/<name>/password}. */
+  /**
+   * OpenBao/Vault when {@code rollgate.secrets.vault.address} is set, else static secrets from the
+   * configuration: {@code databases/<name>/password}. Primary: the {@code VaultSecrets} bean is a
+   * {@code SecretSource} too.
+   */
   @Bean
-  SecretSource secretSource(RollgateProperties properties) {
+  @org.springframework.context.annotation.Primary
+  SecretSource secretSource(
+      RollgateProperties properties,
+      org.springframework.beans.factory.ObjectProvider<VaultSecrets> vault) {
+    VaultSecrets fromVault = vault.getIfAvailable();
+    if (fromVault != null) {
+      return fromVault;
+    }
     Map<String, String> secrets = new LinkedHashMap<>();
     databases(properties)
         .forEach((name, db) -> secrets.put("databases/" + name + "/password", db.password()));

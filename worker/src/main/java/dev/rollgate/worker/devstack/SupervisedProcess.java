@@ -70,6 +70,7 @@ final class SupervisedProcess implements AutoCloseable {
   private volatile Instant upSince = Instant.EPOCH;
   private Duration backoff = FIRST_BACKOFF;
   private Instant downSince;
+  private volatile Runnable afterRestart = () -> {};
 
   SupervisedProcess(
       Spec spec,
@@ -86,6 +87,11 @@ final class SupervisedProcess implements AutoCloseable {
 
   String name() {
     return spec.name();
+  }
+
+  /** Runs on the supervisor thread after every restart, once the child listens again. */
+  void afterRestart(Runnable action) {
+    this.afterRestart = action;
   }
 
   boolean isUp() {
@@ -201,6 +207,7 @@ final class SupervisedProcess implements AutoCloseable {
     try {
       spawn();
       restarts++;
+      afterRestart.run();
       log.info(
           "dev stack: {} is back (pid {}, {} ms after it died, restart #{})",
           spec.name(),

@@ -94,7 +94,8 @@ class ChildDownLogFilterIT {
                 0,
                 0,
                 d.demoTarget(),
-                d.deployDemoExporter()));
+                d.deployDemoExporter(),
+                "/nonexistent/bao"));
     SupervisedProcess.Status temporal =
         stack.children().stream()
             .filter(c -> c.name().equals("temporal"))

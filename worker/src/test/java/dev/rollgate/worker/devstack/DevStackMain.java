@@ -28,7 +28,8 @@ public final class DevStackMain {
         0,
         0,
         "127.0.0.1:1",
-        "127.0.0.1:1");
+        "127.0.0.1:1",
+        "/nonexistent/bao");
   }
 
   public static void main(String[] args) throws Exception {

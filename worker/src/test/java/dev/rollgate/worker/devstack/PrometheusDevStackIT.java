@@ -84,7 +84,8 @@ class PrometheusDevStackIT {
                 0,
                 1,
                 d.demoTarget(),
-                exporterTarget));
+                exporterTarget,
+                "/nonexistent/bao"));
     String url = (String) stack.properties().get("rollgate.prometheus.url");
     assertThat(url).startsWith("http://127.0.0.1:");
     assertThat(stack.children()).anyMatch(c -> c.name().equals("prometheus") && c.up());

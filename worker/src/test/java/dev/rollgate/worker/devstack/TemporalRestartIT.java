@@ -84,7 +84,8 @@ class TemporalRestartIT {
                 0,
                 0,
                 defaults.demoTarget(),
-                defaults.deployDemoExporter()));
+                defaults.deployDemoExporter(),
+                "/nonexistent/bao"));
     ChildDownLogFilter.install(stack);
     service =
         WorkflowServiceStubs.newServiceStubs(
