@@ -24,4 +24,29 @@ public record BackfillJob(
     long batchTargetMillis,
     long sliceMillis,
     int batchSize,
-    long maxReplicaLagMillis) {}
+    long maxReplicaLagMillis) {
+
+  public BackfillJob withSlice(long millis) {
+    return new BackfillJob(
+        database,
+        migration,
+        index,
+        backfill,
+        batchTargetMillis,
+        millis,
+        batchSize,
+        maxReplicaLagMillis);
+  }
+
+  public BackfillJob withSize(int size) {
+    return new BackfillJob(
+        database,
+        migration,
+        index,
+        backfill,
+        batchTargetMillis,
+        sliceMillis,
+        size,
+        maxReplicaLagMillis);
+  }
+}

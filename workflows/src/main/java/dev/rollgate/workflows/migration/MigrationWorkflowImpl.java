@@ -310,7 +310,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
   private void verify() {
     stage = VERIFY;
     between(VERIFY);
-    verified = call(() -> Async.function(quick::verify, request.database(), plan.verify()));
+    verified = call(() -> Async.function(ddl::verify, request.database(), plan.verify()));
     List<String> failed =
         verified.stream()
             .filter(r -> !r.passed())
