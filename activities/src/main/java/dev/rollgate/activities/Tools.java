@@ -19,7 +19,8 @@ public enum Tools {
   LOCUST("locust", "ROLLGATE_LOCUST", "venv/bin", "Locust"),
   MOTO_SERVER("moto_server", "ROLLGATE_MOTO_SERVER", "venv/bin", "moto (local AWS API)"),
   HAPROXY("haproxy", "ROLLGATE_HAPROXY", null, "HAProxy"),
-  PROMTOOL("promtool", "ROLLGATE_PROMTOOL", null, "Prometheus' promtool");
+  PROMTOOL("promtool", "ROLLGATE_PROMTOOL", null, "Prometheus' promtool"),
+  SQUAWK("squawk", "ROLLGATE_SQUAWK", "venv/bin", "squawk, the PostgreSQL migration linter");
 
   private final String binary;
   private final String variable;

@@ -23,6 +23,9 @@ import java.util.List;
  *     step is idempotent ({@code IF EXISTS}), so all of it runs safely whatever part of expand ran
  * @param tables every table the migration touches, {@code schema.table}, for preflight's lock and
  *     long-transaction checks
+ * @param preflight catalogue checks that must all count 0 before expand runs (tables and columns
+ *     exist or do not yet, the declared keys are the primary keys, no NULLs where NOT NULL is set
+ *     without a backfill value); each counts the problems it finds
  */
 public record PlannedMigration(
     String database,
@@ -36,8 +39,10 @@ public record PlannedMigration(
     List<VerifyCheck> verify,
     List<SqlStep> contract,
     List<SqlStep> rollback,
-    List<String> tables) {
+    List<String> tables,
+    List<VerifyCheck> preflight) {
   public PlannedMigration {
+    preflight = preflight == null ? List.of() : List.copyOf(preflight);
     expand = List.copyOf(expand);
     backfills = List.copyOf(backfills);
     afterBackfill = List.copyOf(afterBackfill);
@@ -45,5 +50,35 @@ public record PlannedMigration(
     contract = List.copyOf(contract);
     rollback = List.copyOf(rollback);
     tables = List.copyOf(tables);
+  }
+
+  /** Without preflight checks (the record's shape before the planner added them). */
+  public PlannedMigration(
+      String database,
+      String schema,
+      String name,
+      int serverMajor,
+      String versionSchema,
+      List<SqlStep> expand,
+      List<Backfill> backfills,
+      List<SqlStep> afterBackfill,
+      List<VerifyCheck> verify,
+      List<SqlStep> contract,
+      List<SqlStep> rollback,
+      List<String> tables) {
+    this(
+        database,
+        schema,
+        name,
+        serverMajor,
+        versionSchema,
+        expand,
+        backfills,
+        afterBackfill,
+        verify,
+        contract,
+        rollback,
+        tables,
+        List.of());
   }
 }
