@@ -15,6 +15,9 @@ import dev.rollgate.workflows.migration.SqlStep;
 import dev.rollgate.workflows.migration.StepJob;
 import dev.rollgate.workflows.migration.VerifyCheck;
 import dev.rollgate.workflows.migration.VerifyResult;
+import dev.rollgate.workflows.migration.plan.InvalidPlanException;
+import dev.rollgate.workflows.migration.plan.MigrationPlan;
+import dev.rollgate.workflows.migration.plan.MigrationPlanner;
 import io.temporal.activity.Activity;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -48,6 +51,26 @@ public class MigrationActivitiesImpl implements MigrationActivities {
   }
 
   @Override
+  public PlannedMigration render(String database, MigrationPlan plan) {
+    DatabaseRegistry.Target target = registry.target(database);
+    int major;
+    try (Connection c = target.open();
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
+      r.next();
+      major = r.getInt(1);
+    } catch (SQLException e) {
+      throw TargetSql.failure("reading the server version of " + database, e);
+    }
+    try {
+      return MigrationPlanner.render(plan, database, major);
+    } catch (InvalidPlanException e) {
+      throw FailureType.INVALID_INPUT.permanent(
+          "plan " + plan.name() + " for PostgreSQL " + major + ": " + e.getMessage());
+    }
+  }
+
+  @Override
   public MigrationPreflight preflight(PlannedMigration plan) {
     DatabaseRegistry.Target target = registry.target(plan.database());
     try (Connection c = target.open()) {
@@ -65,6 +88,20 @@ public class MigrationActivitiesImpl implements MigrationActivities {
       }
       for (Backfill b : plan.backfills()) {
         TargetSql.primaryKey(c, b.schema(), b.table());
+      }
+      List<String> failed = new ArrayList<>();
+      for (VerifyCheck check : plan.preflight()) {
+        try (Statement s = c.createStatement();
+            ResultSet r = s.executeQuery(check.sql())) {
+          long n = r.next() ? r.getLong(1) : 0;
+          if (n != 0) {
+            failed.add(check.description() + " (" + n + ")");
+          }
+        }
+      }
+      if (!failed.isEmpty()) {
+        throw FailureType.INVALID_INPUT.permanent(
+            "preflight refused the plan: " + String.join("; ", failed));
       }
       return new MigrationPreflight(version, major, findings(c, plan.tables()));
     } catch (SQLException e) {

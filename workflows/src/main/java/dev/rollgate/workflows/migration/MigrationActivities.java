@@ -1,6 +1,7 @@
 package dev.rollgate.workflows.migration;
 
 import dev.rollgate.workflows.backup.BackupInfo;
+import dev.rollgate.workflows.migration.plan.MigrationPlan;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.util.List;
@@ -8,6 +9,14 @@ import java.util.List;
 /** What a migration does on its target database (and, for contract, in Rollgate's backups). */
 @ActivityInterface
 public interface MigrationActivities {
+  /**
+   * Reads the target server's major version and renders the plan for it ({@code
+   * MigrationPlanner.render}); a plan that does not validate for that server is a non-retryable
+   * {@code INVALID_INPUT} listing every problem.
+   */
+  @ActivityMethod(name = "RenderMigrationPlan")
+  PlannedMigration render(String database, MigrationPlan plan);
+
   /**
    * Checks the target before anything changes: it answers, every backfilled table has a primary key
    * ({@code INVALID_INPUT} otherwise), and reports long-running transactions, lock holders on the

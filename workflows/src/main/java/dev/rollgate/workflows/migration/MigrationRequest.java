@@ -1,6 +1,7 @@
 package dev.rollgate.workflows.migration;
 
 import dev.rollgate.workflows.backup.BackupIds;
+import dev.rollgate.workflows.migration.plan.MigrationPlan;
 import dev.rollgate.workflows.release.ReleaseState;
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +12,9 @@ import java.util.List;
  * @param database the registered target database
  * @param name the migration's name (lower-case identifier)
  * @param initiator who starts it (may not approve its switch)
- * @param planned the plan rendered for the server
+ * @param planned the plan already rendered for the server, or null when {@code plan} is given
+ * @param plan the plan as written (the CLI's plan file); the workflow's first step renders it for
+ *     the server's major version; null when {@code planned} is given
  * @param approvals approvals the switch needs before contract (0 = none)
  * @param soak how long the switch holds before contract (null or zero = none); days are fine, the
  *     hold continues as new inside
@@ -29,6 +32,7 @@ public record MigrationRequest(
     String name,
     String initiator,
     PlannedMigration planned,
+    MigrationPlan plan,
     int approvals,
     Duration soak,
     String withoutBackup,
@@ -76,7 +80,33 @@ public record MigrationRequest(
   public static MigrationRequest of(
       String database, String name, String initiator, PlannedMigration planned) {
     return new MigrationRequest(
-        database, name, initiator, planned, 0, null, null, null, null, null, null, null, null);
+        database, name, initiator, planned, null, 0, null, null, null, null, null, null, null,
+        null);
+  }
+
+  /** A request with the defaults, for a plan the workflow renders for the server. */
+  public static MigrationRequest of(
+      String database,
+      String initiator,
+      MigrationPlan plan,
+      int approvals,
+      Duration soak,
+      String withoutBackup) {
+    return new MigrationRequest(
+        database,
+        plan.name(),
+        initiator,
+        null,
+        plan,
+        approvals,
+        soak,
+        withoutBackup,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   public MigrationRequest withSwitch(int approvals, Duration soak) {
@@ -85,6 +115,7 @@ public record MigrationRequest(
         name,
         initiator,
         planned,
+        plan,
         approvals,
         soak,
         withoutBackup,
@@ -102,6 +133,7 @@ public record MigrationRequest(
         name,
         initiator,
         planned,
+        plan,
         approvals,
         soak,
         reason,
@@ -119,6 +151,7 @@ public record MigrationRequest(
         name,
         initiator,
         planned,
+        plan,
         approvals,
         soak,
         withoutBackup,
@@ -136,6 +169,7 @@ public record MigrationRequest(
         name,
         initiator,
         planned,
+        plan,
         approvals,
         soak,
         withoutBackup,
@@ -214,10 +248,13 @@ public record MigrationRequest(
     if (problem != null) {
       return problem;
     }
-    if (planned == null) {
-      return "a migration needs a plan";
+    if ((planned == null) == (plan == null)) {
+      return "a migration needs a plan (or a rendered one, not both)";
     }
-    if (!database.equals(planned.database()) || !name.equals(planned.name())) {
+    if (plan != null && !name.equals(plan.name())) {
+      return "the plan is named " + plan.name() + ", not " + name;
+    }
+    if (planned != null && (!database.equals(planned.database()) || !name.equals(planned.name()))) {
       return "the plan is for "
           + planned.database()
           + "/"

@@ -151,6 +151,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
   private String steps() {
     if (request.carried() == null) {
       release.publish();
+      preflight();
       release.record(
           request.initiator(),
           "migration-started",
@@ -166,7 +167,6 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
               + (request.withoutBackup() == null
                   ? ""
                   : "; contract without backup: " + request.withoutBackup()));
-      preflight();
       expand();
     }
     if (stage.equals(BACKFILL)) {
@@ -187,6 +187,10 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
 
   private void preflight() {
     stage = PREFLIGHT;
+    if (plan == null) {
+      release.enter(Phase.RUNNING, "plan: rendering for the server");
+      plan = call(() -> Async.function(quick::render, request.database(), request.plan()));
+    }
     release.enter(Phase.RUNNING, PREFLIGHT);
     preflight = call(() -> Async.function(quick::preflight, plan));
     for (String finding : preflight.findings()) {

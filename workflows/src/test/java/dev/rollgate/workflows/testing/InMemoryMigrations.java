@@ -11,6 +11,8 @@ import dev.rollgate.workflows.migration.RollbackJob;
 import dev.rollgate.workflows.migration.StepJob;
 import dev.rollgate.workflows.migration.VerifyCheck;
 import dev.rollgate.workflows.migration.VerifyResult;
+import dev.rollgate.workflows.migration.plan.MigrationPlan;
+import dev.rollgate.workflows.migration.plan.MigrationPlanner;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,6 +50,11 @@ public final class InMemoryMigrations implements MigrationActivities {
 
   public InMemoryMigrations(LongSupplier clock) {
     this.clock = clock;
+  }
+
+  @Override
+  public PlannedMigration render(String database, MigrationPlan plan) {
+    return MigrationPlanner.render(plan, database, 18);
   }
 
   @Override
