@@ -63,9 +63,17 @@ class MigrationWorkflowTest {
     return client.newUntypedWorkflowStub(ID).getResult(MigrationResult.class);
   }
 
+  /** Writes the finished history to target/recorded-histories-migration (replay fixtures). */
+  private void record(String name) throws java.io.IOException {
+    java.nio.file.Path dir = java.nio.file.Path.of("target", "recorded-histories-migration");
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Files.writeString(
+        dir.resolve(name + ".json"), client.fetchHistory(ID).toJson(true));
+  }
+
   @Test
   void runsEveryStepInOrderAndContractsWithAVerifiedBackupNewerThanExpand(
-      TestWorkflowEnvironment env, Worker w) {
+      TestWorkflowEnvironment env, Worker w) throws Exception {
     startWorker(env, w);
     db.verifiedBackups.put("backup/orders/old", env.currentTimeMillis() - 1);
     MigrationWorkflow wf = start(request());
@@ -107,10 +115,12 @@ class MigrationWorkflowTest {
             "rollgate:contract-backup",
             "rollgate:migration-completed");
     assertThat(wf.migration().stage()).isEqualTo("done");
+    record("migration-contract");
   }
 
   @Test
-  void aFailedVerifyRollsBackEverythingExpandAdded(TestWorkflowEnvironment env, Worker w) {
+  void aFailedVerifyRollsBackEverythingExpandAdded(TestWorkflowEnvironment env, Worker w)
+      throws Exception {
     startWorker(env, w);
     db.mismatches.put("amount_v2 matches amount", 3L);
     start(request().withoutBackup("test"));
@@ -125,6 +135,7 @@ class MigrationWorkflowTest {
             "ALTER TABLE orders DROP COLUMN IF EXISTS amount_v2")
         .doesNotContain("ALTER TABLE orders DROP COLUMN amount");
     assertThat(db.filled()).isZero(); // the cursors went with the rollback
+    record("migration-verify-failed");
   }
 
   @Test
@@ -175,7 +186,9 @@ class MigrationWorkflowTest {
     startWorker(env, w);
     db.rowsTotal = 1_000_000;
     db.rowsPerSlice = 10;
-    db.sliceRealMillis = 200;
+    // long slices: the abort lands inside one (the Java test server fails a workflow task that
+    // cancels an activity completing at that very moment)
+    db.sliceRealMillis = 2_000;
     MigrationWorkflow wf = start(request());
     await()
         .atMost(Duration.ofSeconds(20))
@@ -197,7 +210,7 @@ class MigrationWorkflowTest {
     startWorker(env, w);
     db.rowsTotal = 1_000_000;
     db.rowsPerSlice = 10;
-    db.sliceRealMillis = 200;
+    db.sliceRealMillis = 1_000;
     MigrationWorkflow wf = start(request().withoutBackup("test"));
     await().atMost(Duration.ofSeconds(20)).until(() -> !db.sliceTargets.isEmpty());
 
@@ -208,7 +221,7 @@ class MigrationWorkflowTest {
     assertThat(wf.resize(new Resize("bob", 200, "p99 up")))
         .isEqualTo("batch target 500 ms -> 200 ms from the next slice");
     int at = db.sliceTargets.size();
-    await().atMost(Duration.ofSeconds(20)).until(() -> db.sliceTargets.size() > at + 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> db.sliceTargets.size() > at + 1);
     assertThat(db.sliceTargets.get(db.sliceTargets.size() - 1)).isEqualTo(200L);
     assertThat(wf.migration().batchTargetMillis()).isEqualTo(200);
     assertThat(audit.actions()).contains("bob:resize-refused", "bob:resize");
