@@ -810,21 +810,28 @@ public final class MigrationPlanner {
       tableExists(o.table());
       o.columns().forEach(c -> columnExistsUnlessAdded(o.table(), c));
       relationAbsent(o.name());
-      expand.add(
-          new SqlStep(
-              "create index " + o.name() + " on " + s + "." + o.table() + " concurrently",
-              "CREATE INDEX CONCURRENTLY IF NOT EXISTS "
-                  + quote(o.name())
-                  + " ON "
-                  + t(o.table())
-                  + " ("
-                  + quoteAll(o.columns())
-                  + ")",
-              Execution.CONCURRENT,
-              s,
-              o.table(),
-              o.name()));
+      expand.add(createIndexStep(o.table(), o.name(), o.columns(), false));
       opUndo.add(dropIndexStep(o.name(), o.table()));
+    }
+
+    private SqlStep createIndexStep(
+        String table, String name, List<String> columns, boolean unique) {
+      String kind = unique ? "unique index" : "index";
+      return new SqlStep(
+          "create " + kind + " " + name + " on " + s + "." + table + " concurrently",
+          "CREATE "
+              + kind.toUpperCase(Locale.ROOT)
+              + " CONCURRENTLY IF NOT EXISTS "
+              + quote(name)
+              + " ON "
+              + t(table)
+              + " ("
+              + quoteAll(columns)
+              + ")",
+          Execution.CONCURRENT,
+          s,
+          table,
+          name);
     }
 
     private void addUnique(AddUnique o, List<SqlStep> opUndo) {
@@ -832,20 +839,7 @@ public final class MigrationPlanner {
       tableExists(o.table());
       o.columns().forEach(c -> columnExistsUnlessAdded(o.table(), c));
       relationAbsent(o.name());
-      expand.add(
-          new SqlStep(
-              "create unique index " + o.name() + " on " + s + "." + o.table() + " concurrently",
-              "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "
-                  + quote(o.name())
-                  + " ON "
-                  + t(o.table())
-                  + " ("
-                  + quoteAll(o.columns())
-                  + ")",
-              Execution.CONCURRENT,
-              s,
-              o.table(),
-              o.name()));
+      expand.add(createIndexStep(o.table(), o.name(), o.columns(), true));
       expand.add(
           ddl(
               "unique constraint " + o.name() + " on " + o.table() + " using its index",
