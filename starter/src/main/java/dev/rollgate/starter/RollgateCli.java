@@ -9,6 +9,7 @@ import dev.rollgate.starter.cli.ExitCode;
 import dev.rollgate.starter.cli.TextLimits;
 import dev.rollgate.starter.deploy.DeployKind;
 import dev.rollgate.starter.flags.FlagsCommand;
+import dev.rollgate.starter.migration.MigrationKind;
 import dev.rollgate.starter.release.DescribeCommand;
 import dev.rollgate.starter.release.HistoryCommand;
 import dev.rollgate.starter.release.Kind;
@@ -46,7 +47,12 @@ public class RollgateCli implements Runnable {
   /** Every release kind the CLI knows. A new kind registers itself here, and only here. */
   static List<Kind> kinds() {
     return List.of(
-        RolloutKind.KIND, DeployKind.KIND, BackupKind.KIND, RestoreKind.KIND, DrillKind.KIND);
+        RolloutKind.KIND,
+        DeployKind.KIND,
+        BackupKind.KIND,
+        RestoreKind.KIND,
+        DrillKind.KIND,
+        MigrationKind.KIND);
   }
 
   @Spec CommandSpec spec;
@@ -125,7 +131,7 @@ public class RollgateCli implements Runnable {
       own.forEach(line -> group.addSubcommand(line.getCommandName(), line));
       group.addSubcommand("status", new StatusVerb(kinds, kind));
       addReleaseVerbs(group, kinds, kind);
-      cli.addSubcommand(kind.name(), group);
+      cli.addSubcommand(kind.name(), group, kind.aliases().toArray(String[]::new));
     }
     cli.addSubcommand("flags", new FlagsCommand());
     cli.addSubcommand("help", new HelpCommand());

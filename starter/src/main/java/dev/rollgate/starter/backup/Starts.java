@@ -21,8 +21,11 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 
-/** Starting a backup, restore or drill, and following it with {@code --wait}. */
-final class Starts {
+/**
+ * Starting a backup, restore or drill (and a migration: {@link #start}, {@link #requireDatabase}),
+ * and following it with {@code --wait}.
+ */
+public final class Starts {
   /**
    * How often {@code --wait} looks; a progress line is printed at most this often off a terminal.
    */
@@ -36,7 +39,7 @@ final class Starts {
    * Before a backup starts: the worker knows the database ({@code GET /api/backups}); an unknown
    * one is bad input (exit 2) and nothing starts.
    */
-  static void requireDatabase(ConnectionOptions connection, String database) {
+  public static void requireDatabase(ConnectionOptions connection, String database) {
     BackupListCommand.fetch(connection, database, true);
   }
 
@@ -66,7 +69,7 @@ final class Starts {
    * @param reuse whether a finished workflow's id may be used again (restores: yes; backups: no, a
    *     backup id names one backup forever)
    */
-  static WorkflowStub start(
+  public static WorkflowStub start(
       TemporalConnection temporal,
       String type,
       String workflowId,

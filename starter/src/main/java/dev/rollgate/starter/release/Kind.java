@@ -23,6 +23,8 @@ import java.util.function.Supplier;
  * @param targetProblem null when a target name is valid, else why not (one line)
  * @param commands the kind's further commands in its group (picocli objects), e.g. {@code rollgate
  *     backup list}; empty for most kinds
+ * @param aliases other names of its command group ({@code migrate} for {@code migration}); empty
+ *     for most kinds
  */
 public record Kind(
     String name,
@@ -31,7 +33,20 @@ public record Kind(
     Supplier<Object> startCommand,
     StatusView view,
     Function<String, String> targetProblem,
-    List<Supplier<Object>> commands) {
+    List<Supplier<Object>> commands,
+    List<String> aliases) {
+
+  /** A kind with further commands and no alias. */
+  public Kind(
+      String name,
+      String description,
+      String targetLabel,
+      Supplier<Object> startCommand,
+      StatusView view,
+      Function<String, String> targetProblem,
+      List<Supplier<Object>> commands) {
+    this(name, description, targetLabel, startCommand, view, targetProblem, commands, List.of());
+  }
 
   /** A kind with only the generic verbs and its {@code start}. */
   public Kind(

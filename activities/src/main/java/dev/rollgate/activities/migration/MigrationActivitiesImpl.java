@@ -1,0 +1,260 @@
+package dev.rollgate.activities.migration;
+
+import dev.rollgate.activities.backup.BackupStore;
+import dev.rollgate.activities.databases.DatabaseRegistry;
+import dev.rollgate.workflows.FailureType;
+import dev.rollgate.workflows.backup.BackupInfo;
+import dev.rollgate.workflows.migration.Backfill;
+import dev.rollgate.workflows.migration.BackfillJob;
+import dev.rollgate.workflows.migration.BackfillProgress;
+import dev.rollgate.workflows.migration.MigrationActivities;
+import dev.rollgate.workflows.migration.MigrationPreflight;
+import dev.rollgate.workflows.migration.PlannedMigration;
+import dev.rollgate.workflows.migration.RollbackJob;
+import dev.rollgate.workflows.migration.SqlStep;
+import dev.rollgate.workflows.migration.StepJob;
+import dev.rollgate.workflows.migration.VerifyCheck;
+import dev.rollgate.workflows.migration.VerifyResult;
+import dev.rollgate.workflows.migration.plan.InvalidPlanException;
+import dev.rollgate.workflows.migration.plan.MigrationPlan;
+import dev.rollgate.workflows.migration.plan.MigrationPlanner;
+import io.temporal.activity.Activity;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Migrations on registered PostgreSQL databases (credentials through the registry's secrets). */
+public class MigrationActivitiesImpl implements MigrationActivities {
+  private static final Logger log = LoggerFactory.getLogger(MigrationActivitiesImpl.class);
+
+  /** Transactions open longer than this are reported by preflight. */
+  static final String LONG_TRANSACTION = "1 minute";
+
+  private final DatabaseRegistry registry;
+  private final BackupStore backups;
+
+  public MigrationActivitiesImpl(DatabaseRegistry registry, BackupStore backups) {
+    this.registry = registry;
+    this.backups = backups;
+  }
+
+  private static Consumer<Object> heartbeat() {
+    return details -> Activity.getExecutionContext().heartbeat(details);
+  }
+
+  @Override
+  public PlannedMigration render(String database, MigrationPlan plan) {
+    DatabaseRegistry.Target target = registry.target(database);
+    int major;
+    try (Connection c = target.open();
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
+      r.next();
+      major = r.getInt(1);
+    } catch (SQLException e) {
+      throw TargetSql.failure("reading the server version of " + database, e);
+    }
+    try {
+      return MigrationPlanner.render(plan, database, major);
+    } catch (InvalidPlanException e) {
+      throw FailureType.INVALID_INPUT.permanent(
+          "plan " + plan.name() + " for PostgreSQL " + major + ": " + e.getMessage());
+    }
+  }
+
+  @Override
+  public MigrationPreflight preflight(PlannedMigration plan) {
+    DatabaseRegistry.Target target = registry.target(plan.database());
+    try (Connection c = target.open()) {
+      TargetSql.ensureSchema(c);
+      String version;
+      int major;
+      try (Statement s = c.createStatement();
+          ResultSet r =
+              s.executeQuery(
+                  "SELECT current_setting('server_version'),"
+                      + " current_setting('server_version_num')::int / 10000")) {
+        r.next();
+        version = r.getString(1);
+        major = r.getInt(2);
+      }
+      for (Backfill b : plan.backfills()) {
+        TargetSql.primaryKey(c, b.schema(), b.table());
+      }
+      List<String> failed = new ArrayList<>();
+      for (VerifyCheck check : plan.preflight()) {
+        try (Statement s = c.createStatement();
+            ResultSet r = s.executeQuery(check.sql())) {
+          long n = r.next() ? r.getLong(1) : 0;
+          if (n != 0) {
+            failed.add(check.description() + " (" + n + ")");
+          }
+        }
+      }
+      if (!failed.isEmpty()) {
+        throw FailureType.INVALID_INPUT.permanent(
+            "preflight refused the plan: " + String.join("; ", failed));
+      }
+      return new MigrationPreflight(version, major, findings(c, plan.tables()));
+    } catch (SQLException e) {
+      throw TargetSql.failure("preflight of " + plan.database(), e);
+    }
+  }
+
+  /** Long-running transactions, lock holders on the tables, replica replay lag. */
+  static List<String> findings(Connection c, List<String> tables) throws SQLException {
+    List<String> found = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT pid, usename, date_trunc('second', now() - xact_start)::text,"
+                    + " coalesce(state, ''), left(coalesce(query, ''), 80)"
+                    + " FROM pg_stat_activity WHERE xact_start < now() - interval '"
+                    + LONG_TRANSACTION
+                    + "' AND pid <> pg_backend_pid() ORDER BY xact_start")) {
+      while (r.next()) {
+        found.add(
+            String.format(
+                Locale.ROOT,
+                "long-running transaction: pid %d (%s) open for %s, %s: %s",
+                r.getInt(1),
+                r.getString(2),
+                r.getString(3),
+                r.getString(4),
+                r.getString(5)));
+      }
+    }
+    for (String table : tables) {
+      int dot = table.indexOf('.');
+      String relation =
+          dot < 0
+              ? TargetSql.quoted(table)
+              : TargetSql.quoted(table.substring(0, dot), table.substring(dot + 1));
+      try (PreparedStatement p =
+          c.prepareStatement(
+              "SELECT l.pid, a.usename, l.mode, date_trunc('second', now() - a.xact_start)::text"
+                  + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                  + " WHERE l.granted AND l.relation = to_regclass(?)"
+                  + " AND l.pid <> pg_backend_pid()")) {
+        p.setString(1, relation);
+        try (ResultSet r = p.executeQuery()) {
+          while (r.next()) {
+            found.add(
+                String.format(
+                    Locale.ROOT,
+                    "lock holder on %s: pid %d (%s) holds %s, transaction open for %s",
+                    table,
+                    r.getInt(1),
+                    r.getString(2),
+                    r.getString(3),
+                    r.getString(4)));
+          }
+        }
+      }
+    }
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT application_name, coalesce(extract(epoch FROM replay_lag), 0)"
+                    + " FROM pg_stat_replication")) {
+      while (r.next()) {
+        found.add(
+            String.format(
+                Locale.ROOT, "replica %s: replay lag %.1f s", r.getString(1), r.getDouble(2)));
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public String execute(StepJob job) {
+    StepExecutor.Outcome outcome =
+        StepExecutor.run(registry.target(job.database()), job, heartbeat());
+    log.info(
+        "{}: {} after {} attempt(s)",
+        job.step().description(),
+        outcome.words(),
+        outcome.attempts());
+    return outcome.words()
+        + (outcome.attempts() > 1 ? " (after " + outcome.attempts() + " attempts)" : "");
+  }
+
+  @Override
+  public BackfillProgress backfill(BackfillJob job) {
+    Consumer<Object> beat = heartbeat();
+    return BackfillEngine.slice(registry.target(job.database()), job, beat::accept);
+  }
+
+  @Override
+  public List<VerifyResult> verify(String database, List<VerifyCheck> checks) {
+    DatabaseRegistry.Target target = registry.target(database);
+    List<VerifyResult> results = new ArrayList<>();
+    try (Connection c = target.open()) {
+      c.setReadOnly(true);
+      Consumer<Object> beat = heartbeat();
+      for (VerifyCheck check : checks) {
+        beat.accept(check.description());
+        try (Statement s = c.createStatement()) {
+          StepExecutor.watched(s, check.sql(), beat, () -> "verify: " + check.description());
+          ResultSet r = s.getResultSet();
+          if (r == null || !r.next()) {
+            throw FailureType.INVALID_INPUT.permanent(
+                "verify check '" + check.description() + "' returned no row");
+          }
+          results.add(new VerifyResult(check.description(), r.getLong(1)));
+        }
+      }
+      return results;
+    } catch (SQLException e) {
+      throw TargetSql.failure("verify of " + database, e);
+    }
+  }
+
+  @Override
+  public BackupInfo verifiedBackup(String database, long newerThanMillis) {
+    return backups.list(database).stream()
+        .filter(b -> b.status().equals("COMPLETED"))
+        .filter(b -> b.verifiedAtMillis() != null && b.sha256() != null)
+        .filter(b -> b.startedAtMillis() > newerThanMillis)
+        .findFirst()
+        .orElse(null);
+  }
+
+  @Override
+  public String rollback(RollbackJob job) {
+    DatabaseRegistry.Target target = registry.target(job.database());
+    int ran = 0;
+    for (SqlStep step : job.steps()) {
+      StepExecutor.run(
+          target,
+          new StepJob(
+              job.database(),
+              step,
+              null,
+              job.lockTimeoutMillis(),
+              job.statementTimeoutMillis(),
+              job.retryBudgetMillis()),
+          heartbeat());
+      ran++;
+    }
+    try (Connection c = target.open()) {
+      TargetSql.ensureSchema(c);
+      try (PreparedStatement p =
+          c.prepareStatement("DELETE FROM rollgate.backfill_cursor WHERE migration = ?")) {
+        p.setString(1, job.migration());
+        p.executeUpdate();
+      }
+    } catch (SQLException e) {
+      throw TargetSql.failure("rollback of " + job.database(), e);
+    }
+    return ran + " rollback step" + (ran == 1 ? "" : "s") + " run";
+  }
+}
