@@ -3,12 +3,10 @@ package dev.rollgate.activities.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rollgate.activities.RequiredTools;
-import dev.rollgate.activities.TestInfra;
 import dev.rollgate.activities.Tools;
 import dev.rollgate.activities.databases.DatabaseRegistry;
 import dev.rollgate.activities.secrets.StaticSecrets;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import jdk.jfr.Configuration;
@@ -26,15 +23,9 @@ import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
-import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -61,6 +52,11 @@ class StreamingBackupProfile {
   @Test
   @Timeout(value = 60, unit = TimeUnit.MINUTES)
   void profile() throws Exception {
+    String existing = System.getenv("PROFILE_JFR");
+    if (existing != null && !existing.isBlank()) { // classify a recording made before
+      print(Path.of(existing));
+      return;
+    }
     int scale = Integer.parseInt(env("SCALE", "20"));
     int noiseMb = Integer.parseInt(env("NOISE_MB", "1024"));
     int rounds = Integer.parseInt(env("ROUNDS", "2"));
@@ -68,29 +64,8 @@ class StreamingBackupProfile {
     Path pgbench = RequiredTools.require(Tools.PGBENCH);
     Path s3Dir = Path.of("target", "s3proxy-profile-" + UUID.randomUUID()).toAbsolutePath();
     Files.createDirectories(s3Dir);
-    Properties props = new Properties();
-    props.setProperty("jclouds.filesystem.basedir", s3Dir.toString());
-    var blobs = BlobStores.create("filesystem", props);
-    blobs.createContainer(BUCKET);
-    int port = TestInfra.freePort();
-    S3Proxy proxy =
-        S3Proxy.builder()
-            .blobStore(blobs)
-            .endpoint(URI.create("http://127.0.0.1:" + port))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "key", "secret")
-            .build();
-    proxy.start();
-    org.awaitility.Awaitility.await().until(() -> "STARTED".equals(proxy.getState()));
-    // as WorkerConfiguration builds it
-    S3Client s3 =
-        S3Client.builder()
-            .endpointOverride(URI.create("http://127.0.0.1:" + port))
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
-            .forcePathStyle(true)
-            .httpClient(UrlConnectionHttpClient.create())
-            .build();
+    S3Proxy proxy = BackupEngineTest.s3Proxy(s3Dir);
+    S3Client s3 = BackupEngineTest.client(proxy);
     // kept between runs (target/profile-pg, loaded once: loading takes minutes)
     Path pgData = Path.of("target", "profile-pg").toAbsolutePath();
     boolean loaded = Files.exists(pgData.resolve("PG_VERSION"));
@@ -234,13 +209,19 @@ class StreamingBackupProfile {
         lines.add(line);
         s3.deleteObject(b -> b.bucket(BUCKET).key(key));
       }
-      System.out.println("\nJFR CPU samples of the last streaming round (" + jfr + "):");
-      classify(jfr).forEach((k, v) -> System.out.printf("  %6d  %s%n", v, k));
+      print(jfr);
       lines.forEach(System.out::println);
     } finally {
       proxy.stop();
       BackupEngineTest.deleteRecursively(s3Dir);
     }
+  }
+
+  static void print(Path jfr) throws Exception {
+    Map<String, Long> samples = classify(jfr);
+    long total = samples.values().stream().mapToLong(Long::longValue).sum();
+    System.out.println("\nJFR CPU samples of the streaming round (" + jfr + "):");
+    samples.forEach((k, v) -> System.out.printf("  %5d  %4.1f %%  %s%n", v, 100.0 * v / total, k));
   }
 
   static long usedHeap() {
@@ -310,75 +291,58 @@ class StreamingBackupProfile {
     return sorted;
   }
 
+  /** Who does the sampled work: the innermost frame that tells, else the top frame's package. */
   static String category(List<RecordedFrame> frames) {
+    boolean server =
+        frames.stream().anyMatch(f -> f.getMethod().getType().getName().startsWith("org.gaul"));
     boolean digest = false;
-    boolean md5 = false;
     boolean crc = false;
-    boolean copy = false;
     for (RecordedFrame f : frames) {
       String cls = f.getMethod().getType().getName();
       String m = f.getMethod().getName();
-      if (cls.startsWith("sun.security.provider.SHA2")
-          || cls.startsWith("sun.security.provider.DigestBase")) {
-        digest = true;
+      digest |= cls.contains("MessageDigest") || cls.startsWith("sun.security.provider");
+      crc |= cls.contains("CRC32");
+      if (cls.endsWith("ChunkedInputStream") && cls.startsWith("org.gaul")) {
+        return "S3Proxy: SigV4 chunk signatures checked (SHA-256 per chunk)";
       }
-      if (cls.startsWith("sun.security.provider.MD5") || cls.contains("Hashing")) {
-        md5 = true;
+      if (cls.endsWith("ChecksumValidatingInputStream")) {
+        return "S3Proxy: each part's x-amz-checksum checked";
       }
-      if (cls.contains("CRC32") || cls.contains("Crc32")) {
-        crc = true;
+      if (cls.endsWith("MpuChecksums")) {
+        return "S3Proxy: the parts' checksums recomputed at CompleteMultipartUpload";
       }
-      if (m.equals("arraycopy") || m.equals("copyOf") || m.equals("copyOfRange")) {
-        copy = true;
+      if (cls.equals("java.security.DigestInputStream")) {
+        return "S3Proxy: MD5 of each part (its ETag)";
+      }
+      if (server) {
+        continue;
+      }
+      if (cls.startsWith("software.amazon.awssdk")
+          && frames.stream()
+              .anyMatch(x -> x.getMethod().getType().getName().contains(".http.auth.aws."))) {
+        return "S3 client: SigV4 chunk signing (SHA-256 per chunk; plain HTTP only)";
       }
       if (cls.equals(StreamingBackup.class.getName())) {
-        String where = "StreamingBackup." + m;
-        if (digest) {
-          return "SHA-256 in " + where;
+        if (m.equals("uploadPart")) {
+          return digest ? "Rollgate: SHA-256 of each part" : "Rollgate: other in uploadPart";
         }
-        return where
-            + (copy ? " (copy)" : "")
-            + " ["
-            + frames.getFirst().getMethod().getName()
-            + "]";
+        if (digest) {
+          return "Rollgate: SHA-256 of the whole object";
+        }
+        return crc ? "Rollgate: CRC32C of each part" : "Rollgate: reading the pipe into parts";
       }
       if (cls.startsWith("software.amazon.awssdk")) {
-        if (digest) {
-          return "SHA-256 in the S3 client (" + simple(cls) + ")";
-        }
-        if (crc) {
-          return "CRC in the S3 client (" + simple(cls) + ")";
-        }
-        if (md5) {
-          return "MD5 in the S3 client (" + simple(cls) + ")";
-        }
-        if (cls.contains(".http.") || cls.contains("urlconnection")) {
-          return "S3 client: HTTP write/read";
-        }
-        return "S3 client: other (" + simple(cls) + ")";
-      }
-      if (cls.startsWith("org.gaul") || cls.startsWith("org.jclouds")) {
-        if (digest) {
-          return "SHA-256 in S3Proxy (" + simple(cls) + ")";
-        }
-        if (md5) {
-          return "MD5 in S3Proxy/jclouds (" + simple(cls) + ")";
-        }
-        return "S3Proxy/jclouds: " + simple(cls);
+        return "S3 client: other (HTTP, request building)";
       }
       if (cls.startsWith("org.postgresql") || cls.startsWith("org.jooq")) {
         return "JDBC (counts)";
       }
     }
     String top = frames.isEmpty() ? "?" : frames.getFirst().getMethod().getType().getName();
-    if (top.startsWith("org.eclipse.jetty")) {
-      return "Jetty (S3Proxy's server)";
+    if (server || top.contains("eclipse.jetty")) {
+      return "S3Proxy: other (HTTP, files)";
     }
     int dot = top.lastIndexOf('.');
     return "other: " + (dot < 0 ? top : top.substring(0, dot));
-  }
-
-  static String simple(String cls) {
-    return cls.substring(cls.lastIndexOf('.') + 1);
   }
 }
