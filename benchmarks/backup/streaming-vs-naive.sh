@@ -3,7 +3,8 @@
 # worker's BackupWorkflow) vs the naive path (pg_dump to a file, zstd-compressed by pg_dump; upload
 # the file) vs the limit (the same pg_dump to /dev/null), side by side on one database of
 # SCALE x 15 MB of pgbench data (default scale 70: ~1.05 GB of tables), ROUNDS rounds interleaved.
-# Also: temporary disk used, and the worker's peak RSS during the backup minus its RSS before.
+# Also: temporary disk used, and the worker's peak RSS during the backup minus its RSS before, and
+# the load average before each round (other people's work on a shared machine skews everything).
 #
 #   benchmarks/backup/streaming-vs-naive.sh            # SCALE=70 ROUNDS=3 NOISE_MB=0
 #   SCALE=20 NOISE_MB=1024 benchmarks/backup/streaming-vs-naive.sh
@@ -20,7 +21,10 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . bin/java-env
 pick_java
-bin/bootstrap >/dev/null 2>&1 || { echo "bin/bootstrap failed" >&2; exit 1; }
+# BOOTSTRAP=0: use .tools/env as it is (a worktree whose .tools links to another checkout's)
+if [ "${BOOTSTRAP:-1}" != 0 ] || [ ! -f .tools/env ]; then
+  bin/bootstrap >/dev/null 2>&1 || { echo "bin/bootstrap failed" >&2; exit 1; }
+fi
 . .tools/env
 SCALE=${SCALE:-70}
 ROUNDS=${ROUNDS:-3}
@@ -103,7 +107,7 @@ for round in $(seq 0 "$ROUNDS"); do   # round 0 warms up (page cache, JIT) and i
   t=$(now)
   "${dump[@]}" >/dev/null || fail "pg_dump to /dev/null"
   c=$(since "$t")
-  echo "round $round: streaming ${a}s (peak RSS +$(( (peak - idle) / 1024 )) MB, dump $size bytes), naive ${b}s (temp file $tmpb bytes), pg_dump alone ${c}s" >&2
+  echo "round $round (load average before: $(cut -d' ' -f1-3 /proc/loadavg)): streaming ${a}s (peak RSS +$(( (peak - idle) / 1024 )) MB, dump $size bytes), naive ${b}s (temp file $tmpb bytes), pg_dump alone ${c}s" >&2
   [ "$round" -gt 0 ] && echo "$a $b $c $(( (peak - idle) / 1024 )) $tmpb $size" >>"$results"
 done
 
@@ -116,12 +120,16 @@ def mm(v): return f"{med(v):.1f} s ({min(v):.1f}-{max(v):.1f})"
 print(f"pgbench scale {sys.argv[4]} + {sys.argv[5]} MB of random bytes: tables {int(sys.argv[2])/1e9:.2f} GB, database {int(sys.argv[3])/1e9:.2f} GB, dump (custom, zstd) {med(size)/1e6:.0f} MB; {len(rows)} rounds after a warm-up\n")
 print("| path | wall time, median (min-max) | temporary disk | peak worker RSS added |")
 print("|---|---|---|---|")
-print(f"| (a) Rollgate streaming: pg_dump -> S3 multipart, SHA-256 per part and whole | {mm(a)} | 0 | {med(rss):.0f} MB (max {max(rss):.0f}) |")
+print(f"| (a) Rollgate streaming: pg_dump -> S3 multipart, SHA-256 of the whole, CRC32C per part | {mm(a)} | 0 | {med(rss):.0f} MB (max {max(rss):.0f}) |")
 print(f"| (b) naive: pg_dump -f file, then upload the file | {mm(b)} | {med(tmpb)/1e6:.0f} MB | - |")
 print(f"| (c) limit: pg_dump > /dev/null | {mm(c)} | 0 | - |")
 ra = [x / y for x, y in zip(a, b)]
 rc = [x / y for x, y in zip(a, c)]
-print(f"\nratios (per round, median): a/b = {med(ra):.2f} (goal <= 0.6: {'met' if med(ra) <= 0.6 else 'not met'}), "
-      f"a/c = {med(rc):.2f} (goal <= 1.15: {'met' if med(rc) <= 1.15 else 'not met'}), "
-      f"peak RSS added {max(rss):.0f} MB (goal <= 256 MB: {'met' if max(rss) <= 256 else 'not met'})")
+# issue 19's goals: with incompressible data (NOISE_MB > 0) a/b <= 0.8 and a/c <= 1.3; with
+# pgbench's compressible tables alone, no worse than naive; peak worker RSS added <= 64 MB
+goal_ab = 0.8 if int(sys.argv[5]) > 0 else 1.0
+def verdict(ok): return "met" if ok else "not met"
+print(f"\nratios (per round, median): a/b = {med(ra):.2f} (goal <= {goal_ab}: {verdict(med(ra) <= goal_ab)}), "
+      f"a/c = {med(rc):.2f} (goal <= 1.3{'' if int(sys.argv[5]) > 0 else ', set for NOISE_MB > 0'}: {verdict(med(rc) <= 1.3)}), "
+      f"peak RSS added {max(rss):.0f} MB (goal <= 64 MB: {verdict(max(rss) <= 64)})")
 PY

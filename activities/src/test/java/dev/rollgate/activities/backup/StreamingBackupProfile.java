@@ -188,8 +188,8 @@ class StreamingBackupProfile {
             String.format(
                 "round %d: pg_dump alone %.1f s [pg_dump %.1f, postgres %.1f, jvm %.1f cpu-s];"
                     + " counts alone %.1f s [postgres %.1f cpu-s]; streaming %.1f s [pg_dump %.1f,"
-                    + " postgres %.1f, jvm %.1f cpu-s], %d MB in %d parts, heap used +%d MB"
-                    + " after; ratio %.2f",
+                    + " postgres %.1f, jvm %.1f cpu-s of which %.1f system], %d MB in %d parts, heap"
+                    + " used +%d MB after; ratio %.2f",
                 round,
                 dumpAlone,
                 c1.children - c0.children,
@@ -201,6 +201,7 @@ class StreamingBackupProfile {
                 c3.children - c2.children,
                 c3.postgres - c2.postgres,
                 c3.self - c2.self,
+                c3.selfSystem - c2.selfSystem,
                 r.bytes() / 1_000_000,
                 r.parts(),
                 (usedHeap() - heapBefore) / 1_000_000,
@@ -235,7 +236,7 @@ class StreamingBackupProfile {
   }
 
   /** CPU seconds so far: this JVM, its reaped children (pg_dump), the PostgreSQL server. */
-  record Cpu(double self, double children, double postgres) {
+  record Cpu(double self, double children, double postgres, double selfSystem) {
     static Cpu now(int pgPort) throws Exception {
       long[] me = stat(ProcessHandle.current().pid());
       long postgres = 0;
@@ -254,7 +255,8 @@ class StreamingBackupProfile {
       return new Cpu(
           (me[0] + me[1]) / (double) TICKS,
           (me[2] + me[3]) / (double) TICKS,
-          postgres / (double) TICKS);
+          postgres / (double) TICKS,
+          me[1] / (double) TICKS);
     }
 
     static long[] stat(long pid) {
