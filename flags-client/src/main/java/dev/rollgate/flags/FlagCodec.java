@@ -2,12 +2,14 @@ package dev.rollgate.flags;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The one JSON form of a {@link FlagDefinition}, used for the Redis hash, the pub/sub messages and
- * the PostgreSQL {@code definition} column. Field names are the record component names; unknown
- * fields are ignored so older clients can read flags written by newer servers.
+ * the PostgreSQL {@code definition} column, and of a {@link FlagDeletion} (a pub/sub message).
+ * Field names are the record component names; unknown fields are ignored so older clients can read
+ * flags written by newer servers.
  *
  * <p>Example: {@code
  * {"name":"new_checkout","version":3,"enabled":true,"killed":false,"rolloutBasisPoints":2500,
@@ -58,6 +60,39 @@ public final class FlagCodec {
       throw new IllegalArgumentException("invalid flag JSON: null");
     }
     return flag;
+  }
+
+  /** Encodes a deletion as compact JSON: {@code {"deleted":"name","version":7}}. */
+  public static String toJson(FlagDeletion deletion) {
+    if (deletion == null) {
+      throw new IllegalArgumentException("deletion must not be null");
+    }
+    try {
+      return MAPPER.writeValueAsString(deletion);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode the deletion of " + deletion.name(), e);
+    }
+  }
+
+  /**
+   * Decodes a message of {@value FlagsRedisLayout#CHANNEL}: a {@link FlagDefinition} (a changed
+   * flag) or a {@link FlagDeletion} (an object with a {@code deleted} field).
+   *
+   * @throws IllegalArgumentException with a one-line reason when the text is neither
+   */
+  public static Object messageFromJson(String json) {
+    if (json == null || json.isBlank()) {
+      throw new IllegalArgumentException("invalid flag JSON: empty input");
+    }
+    try {
+      JsonNode tree = MAPPER.readTree(json);
+      if (tree != null && tree.isObject() && tree.has("deleted")) {
+        return MAPPER.treeToValue(tree, FlagDeletion.class);
+      }
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("invalid flag JSON: " + reason(e), e);
+    }
+    return fromJson(json);
   }
 
   private static String reason(JsonProcessingException e) {

@@ -33,12 +33,20 @@ import java.util.Set;
  */
 public final class FlagSnapshot {
 
-  private static final FlagSnapshot EMPTY = new FlagSnapshot(new HashMap<>());
+  private static final FlagSnapshot EMPTY = new FlagSnapshot(new HashMap<>(), Map.of());
 
   private final HashMap<String, CompiledFlag> flags;
 
-  private FlagSnapshot(HashMap<String, CompiledFlag> flags) {
+  /**
+   * Deleted flags this snapshot learnt of (name → the deletion's version): versions up to it are
+   * not taken back from a late push or a full load that read before the deletion. Never consulted
+   * by evaluation.
+   */
+  private final Map<String, Long> deleted;
+
+  private FlagSnapshot(HashMap<String, CompiledFlag> flags, Map<String, Long> deleted) {
     this.flags = flags;
+    this.deleted = deleted;
   }
 
   /** A snapshot with no flags: everything evaluates to the caller's default. */
@@ -55,35 +63,87 @@ public final class FlagSnapshot {
         map.put(definition.name(), new CompiledFlag(definition));
       }
     }
-    return new FlagSnapshot(map);
+    return new FlagSnapshot(map, Map.of());
   }
 
   /**
    * This snapshot with {@code definition} added or replaced, or this same instance when it already
-   * holds that flag at the same or a newer version.
+   * holds that flag at the same or a newer version, or knows the flag deleted at the same or a
+   * newer version.
    */
   public FlagSnapshot withFlag(FlagDefinition definition) {
     CompiledFlag held = flags.get(definition.name());
     if (held != null && held.version() >= definition.version()) {
       return this;
     }
+    Long deletedAt = deleted.get(definition.name());
+    if (deletedAt != null && deletedAt >= definition.version()) {
+      return this;
+    }
     HashMap<String, CompiledFlag> map = new HashMap<>(capacity(flags.size() + 1));
     map.putAll(flags);
     map.put(definition.name(), new CompiledFlag(definition));
-    return new FlagSnapshot(map);
+    Map<String, Long> tombstones = deleted;
+    if (deletedAt != null) {
+      tombstones = new HashMap<>(deleted);
+      tombstones.remove(definition.name());
+    }
+    return new FlagSnapshot(map, tombstones);
+  }
+
+  /**
+   * This snapshot without the deleted flag (it then evaluates as unknown: the caller's default),
+   * remembering the deletion so that older versions arriving later are ignored; this same instance
+   * when it holds the flag at a newer version than the deletion, or already knows the deletion.
+   */
+  public FlagSnapshot without(FlagDeletion deletion) {
+    CompiledFlag held = flags.get(deletion.name());
+    if (held != null && held.version() > deletion.version()) {
+      return this;
+    }
+    Long deletedAt = deleted.get(deletion.name());
+    if (deletedAt != null && deletedAt >= deletion.version()) {
+      return this;
+    }
+    HashMap<String, CompiledFlag> map = flags;
+    if (held != null) {
+      map = new HashMap<>(flags);
+      map.remove(deletion.name());
+    }
+    HashMap<String, Long> tombstones = new HashMap<>(deleted);
+    tombstones.put(deletion.name(), deletion.version());
+    return new FlagSnapshot(map, tombstones);
+  }
+
+  /** The version of {@code name}'s deletion, if this snapshot learnt of one. */
+  public Optional<Long> deletedVersion(String name) {
+    return Optional.ofNullable(name == null ? null : deleted.get(name));
   }
 
   /**
    * A snapshot holding exactly the flags in {@code loaded} (a full reload, so flags missing from it
    * are dropped), except that a flag this snapshot holds at a newer version than the loaded one is
-   * kept: a push that raced the reload is not undone. Unchanged flags are reused, not recompiled.
+   * kept: a push that raced the reload is not undone. Likewise a loaded version at or below a
+   * deletion this snapshot learnt of is left out: the load read before the deletion. Unchanged
+   * flags are reused, not recompiled.
    */
   FlagSnapshot reconcile(Collection<FlagDefinition> loaded) {
     HashMap<String, CompiledFlag> map = new HashMap<>(capacity(loaded.size()));
+    Map<String, Long> tombstones = deleted;
     for (FlagDefinition definition : loaded) {
       CompiledFlag chosen = map.get(definition.name());
       if (chosen != null && chosen.version() >= definition.version()) {
         continue;
+      }
+      Long deletedAt = deleted.get(definition.name());
+      if (deletedAt != null && deletedAt >= definition.version()) {
+        continue;
+      }
+      if (deletedAt != null) {
+        if (tombstones == deleted) {
+          tombstones = new HashMap<>(deleted);
+        }
+        tombstones.remove(definition.name()); // created again since
       }
       CompiledFlag held = flags.get(definition.name());
       if (held != null
@@ -93,7 +153,7 @@ public final class FlagSnapshot {
         map.put(definition.name(), new CompiledFlag(definition));
       }
     }
-    return new FlagSnapshot(map);
+    return new FlagSnapshot(map, tombstones);
   }
 
   /** Evaluates {@code flag} for {@code ctx}; an unknown flag is off. */

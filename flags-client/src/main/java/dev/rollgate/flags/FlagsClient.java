@@ -64,7 +64,9 @@ import org.slf4j.LoggerFactory;
  *       snapshot, except that flags held at a newer version (from a racing push) are kept.
  *   <li><b>Push</b>: a pub/sub subscription to {@value FlagsRedisLayout#CHANNEL}; each message is
  *       the full JSON of one changed flag and is applied at once (copy-on-write) when its version
- *       is newer than the one held.
+ *       is newer than the one held, or a {@link FlagDeletion}: the flag is dropped at once and from
+ *       then on evaluates as unknown (the caller's default); versions up to the deletion's that
+ *       arrive later (a late push, a full load that read before the deletion) are ignored.
  *   <li><b>Fail-static</b>: when every source fails the last snapshot keeps being served (an empty
  *       one if nothing was ever loaded), failures are counted and the poller keeps retrying. Redis
  *       commands time out after 2 s; the connections reconnect automatically (lettuce resubscribes
@@ -319,7 +321,7 @@ public final class FlagsClient implements AutoCloseable {
       throw new IllegalStateException("not connected to Redis");
     }
     Map<String, String> hash = connection.sync().hgetall(FlagsRedisLayout.HASH_KEY);
-    if (hash.isEmpty() && snapshot.size() > 0) {
+    if (hash.isEmpty() && snapshot.size() > 0 && !allHeldFlagsDeleted(connection)) {
       throw new IllegalStateException(
           "Redis hash "
               + FlagsRedisLayout.HASH_KEY
@@ -339,6 +341,25 @@ public final class FlagsClient implements AutoCloseable {
           }
         });
     return out;
+  }
+
+  /**
+   * Whether Redis's tombstones cover every flag held, at its version or later: then an empty hash
+   * means "every flag deleted" (for example while this client missed the pushes), not a cold cache.
+   */
+  private boolean allHeldFlagsDeleted(StatefulRedisConnection<String, String> connection) {
+    Map<String, String> tombstones = connection.sync().hgetall(FlagsRedisLayout.DELETED_KEY);
+    for (FlagDefinition held : snapshot.definitions()) {
+      String deletedAt = tombstones.get(held.name());
+      try {
+        if (deletedAt == null || Long.parseLong(deletedAt.trim()) <= held.version()) {
+          return false;
+        }
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<FlagDefinition> loadFromJdbc() throws SQLException {
@@ -387,19 +408,28 @@ public final class FlagsClient implements AutoCloseable {
     if (!FlagsRedisLayout.CHANNEL.equals(channel) || closed.get()) {
       return;
     }
-    FlagDefinition flag;
+    Object decoded;
     try {
-      flag = FlagCodec.fromJson(message);
+      decoded = FlagCodec.messageFromJson(message);
     } catch (IllegalArgumentException e) {
       recordFailure("push", e);
       return;
     }
     synchronized (swapLock) {
       FlagSnapshot current = snapshot;
-      FlagSnapshot next = current.withFlag(flag);
-      if (next != current) {
-        snapshot = next;
-        log.debug("Rollgate flags: applied {} v{} from push", flag.name(), flag.version());
+      if (decoded instanceof FlagDeletion deletion) {
+        FlagSnapshot next = current.without(deletion);
+        if (next != current) {
+          snapshot = next;
+          log.debug(
+              "Rollgate flags: dropped {} (deleted at v{})", deletion.name(), deletion.version());
+        }
+      } else if (decoded instanceof FlagDefinition flag) {
+        FlagSnapshot next = current.withFlag(flag);
+        if (next != current) {
+          snapshot = next;
+          log.debug("Rollgate flags: applied {} v{} from push", flag.name(), flag.version());
+        }
       }
     }
   }

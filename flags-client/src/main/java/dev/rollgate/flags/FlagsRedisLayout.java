@@ -6,8 +6,12 @@ package dev.rollgate.flags;
  * <ul>
  *   <li>{@link #HASH_KEY}: one hash; field = flag name, value = {@link FlagCodec} JSON of the flag.
  *   <li>{@link #CHANNEL}: pub/sub channel; every message is the full {@link FlagCodec} JSON of a
- *       changed flag, so subscribers apply it without a round trip. Writers {@code HSET} first and
- *       {@code PUBLISH} second.
+ *       changed flag, so subscribers apply it without a round trip, or a {@link FlagDeletion}
+ *       ({@code {"deleted":"name","version":7}}): subscribers drop the flag. Writers {@code HSET}
+ *       (or {@code HDEL}) first and {@code PUBLISH} second.
+ *   <li>{@link #DELETED_KEY}: one hash of tombstones; field = deleted flag name, value = the
+ *       deletion's version (decimal). A writer never puts a version at or below it back into {@link
+ *       #HASH_KEY}, so a late publish cannot bring a deleted flag back.
  * </ul>
  *
  * <p>PostgreSQL is the source of truth (table {@value #PG_TABLE}: {@code name text primary key,
@@ -19,8 +23,14 @@ public final class FlagsRedisLayout {
   /** Redis hash holding every flag: field = flag name, value = {@link FlagCodec} JSON. */
   public static final String HASH_KEY = "rollgate:flags";
 
-  /** Pub/sub channel; each message is the full {@link FlagCodec} JSON of one changed flag. */
+  /**
+   * Pub/sub channel; each message is the full {@link FlagCodec} JSON of one changed flag, or of a
+   * {@link FlagDeletion}.
+   */
   public static final String CHANNEL = "rollgate:flags:changed";
+
+  /** Redis hash of deleted flags: field = flag name, value = the deletion's version. */
+  public static final String DELETED_KEY = "rollgate:flags:deleted";
 
   /** PostgreSQL table the server keeps flags in (the client only reads {@code definition}). */
   public static final String PG_TABLE = "rollgate_flag";

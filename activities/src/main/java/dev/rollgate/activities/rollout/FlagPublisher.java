@@ -2,6 +2,7 @@ package dev.rollgate.activities.rollout;
 
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
+import dev.rollgate.flags.FlagDeletion;
 import dev.rollgate.flags.FlagsRedisLayout;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -12,6 +13,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -25,12 +27,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts flag versions into the Redis snapshot hash and tells every {@code flags-client} about them
- * on the invalidation channel. A version never overwrites a newer one, so late or repeated
- * publishes are harmless.
+ * on the invalidation channel; removes deleted flags from the hash, keeps their tombstones ({@link
+ * FlagsRedisLayout#DELETED_KEY}) and announces the {@link FlagDeletion}. A version never overwrites
+ * a newer one or a deletion at or above it, so late or repeated publishes are harmless.
  *
  * <p>With {@link #reseedOnReconnect}, a Redis that comes back after an outage (possibly restarted
  * empty) gets every flag again as soon as the connection is re-established, including the changes
- * that were saved in PostgreSQL while Redis was down.
+ * that were saved in PostgreSQL while Redis was down, and loses the flags deleted meanwhile.
  *
  * <p>Redis need not be up when the publisher is made (a worker starts during a Redis outage): it
  * then connects in the background, every {@value #CONNECT_RETRY_MILLIS} ms, and on that first
@@ -48,24 +51,38 @@ public class FlagPublisher implements AutoCloseable {
   /** Pause between attempts of a first connection that failed. */
   static final long CONNECT_RETRY_MILLIS = 1_000;
 
-  // For each (name, json, version) triple in ARGV: compare-and-set on the version inside Redis,
-  // then publish the full JSON. One script call is atomic, so a reseed of many flags is never seen
-  // half done (a client polling a half-seeded hash would take it as complete).
+  // For each (kind, name, json, version) quadruple in ARGV: compare-and-set on the version inside
+  // Redis, against the flag held in KEYS[1] and its tombstone in KEYS[3], then publish the JSON on
+  // KEYS[2]. kind 'set' writes the flag (and clears an older tombstone); 'del' removes it and keeps
+  // the tombstone, so no late publish of an older version brings it back. One script call is
+  // atomic, so a reseed of many flags is never seen half done (a client polling a half-seeded hash
+  // would take it as complete).
   private static final String PUBLISH_IF_NEWER =
       """
       local written = 0
-      for i = 1, #ARGV, 3 do
-        local newer = true
-        local current = redis.call('HGET', KEYS[1], ARGV[i])
+      for i = 1, #ARGV, 4 do
+        local kind, name, json, version = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+        local held = -1
+        local current = redis.call('HGET', KEYS[1], name)
         if current then
           local ok, decoded = pcall(cjson.decode, current)
-          if ok and decoded['version'] and tonumber(decoded['version']) >= tonumber(ARGV[i + 2]) then
-            newer = false
+          if ok and decoded['version'] then
+            held = tonumber(decoded['version'])
           end
         end
-        if newer then
-          redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-          redis.call('PUBLISH', KEYS[2], ARGV[i + 1])
+        local deletedAt = tonumber(redis.call('HGET', KEYS[3], name) or '')
+        if deletedAt and deletedAt > held then
+          held = deletedAt
+        end
+        if version > held then
+          if kind == 'del' then
+            redis.call('HDEL', KEYS[1], name)
+            redis.call('HSET', KEYS[3], name, ARGV[i + 3])
+          else
+            redis.call('HSET', KEYS[1], name, json)
+            redis.call('HDEL', KEYS[3], name)
+          end
+          redis.call('PUBLISH', KEYS[2], json)
           written = written + 1
         end
       end
@@ -82,7 +99,7 @@ public class FlagPublisher implements AutoCloseable {
             return t;
           });
   private volatile StatefulRedisConnection<String, String> connection;
-  private Supplier<? extends Collection<FlagDefinition>> reseedFlags;
+  private Supplier<Seed> reseedFrom;
   private volatile boolean closed;
 
   /** Connects to Redis now, or in the background when it cannot be reached yet. */
@@ -156,14 +173,17 @@ public class FlagPublisher implements AutoCloseable {
   }
 
   private void reseedNow() {
-    Supplier<? extends Collection<FlagDefinition>> flags;
+    Supplier<Seed> seed;
     synchronized (this) {
-      flags = reseedFlags;
+      seed = reseedFrom;
     }
-    if (flags != null && reseedPending.compareAndSet(false, true)) {
-      schedule(flags, 1, 0);
+    if (seed != null && reseedPending.compareAndSet(false, true)) {
+      schedule(seed, 1, 0);
     }
   }
+
+  /** What Redis should hold: the live flags, and the deleted ones it must not. */
+  public record Seed(Collection<FlagDefinition> flags, Collection<FlagDeletion> deletions) {}
 
   /**
    * From now on, after every reconnect of this publisher's connection, copies {@code flags} (read
@@ -171,32 +191,42 @@ public class FlagPublisher implements AutoCloseable {
    * lettuce's event loop on a thread of its own, retrying for a few seconds while the connection
    * finishes activating; at most one reseed is queued at a time.
    */
-  public synchronized void reseedOnReconnect(Supplier<? extends Collection<FlagDefinition>> flags) {
-    if (reseedFlags != null) {
-      throw new IllegalStateException("reseedOnReconnect is already set");
-    }
-    reseedFlags = flags;
+  public void reseedOnReconnect(Supplier<? extends Collection<FlagDefinition>> flags) {
+    reseedOnReconnect(flags, List::of);
   }
 
-  private void schedule(
-      Supplier<? extends Collection<FlagDefinition>> flags, int attempt, long delayMillis) {
+  /**
+   * {@link #reseedOnReconnect(Supplier)}, also removing from Redis the flags deleted while it was
+   * away (read afresh each time, e.g. the store's deletions), and announcing their deletion.
+   */
+  public synchronized void reseedOnReconnect(
+      Supplier<? extends Collection<FlagDefinition>> flags,
+      Supplier<? extends Collection<FlagDeletion>> deletions) {
+    if (reseedFrom != null) {
+      throw new IllegalStateException("reseedOnReconnect is already set");
+    }
+    reseedFrom = () -> new Seed(List.copyOf(flags.get()), List.copyOf(deletions.get()));
+  }
+
+  private void schedule(Supplier<Seed> seed, int attempt, long delayMillis) {
     try {
       background.schedule(
-          () -> reseedAfterReconnect(flags, attempt), delayMillis, TimeUnit.MILLISECONDS);
+          () -> reseedAfterReconnect(seed, attempt), delayMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       reseedPending.set(false); // closed
     }
   }
 
-  private void reseedAfterReconnect(
-      Supplier<? extends Collection<FlagDefinition>> flags, int attempt) {
+  private void reseedAfterReconnect(Supplier<Seed> seed, int attempt) {
     try {
-      int written = reseed(flags.get());
+      Seed contents = seed.get();
+      int written = reseed(contents.flags(), contents.deletions());
       reseedPending.set(false);
-      log.info("Redis is back: reseeded it with {} flag version(s) it lacked", written);
+      log.info(
+          "Redis is back: reseeded it with {} flag version(s) or deletion(s) it lacked", written);
     } catch (RuntimeException e) {
       if (attempt < RESEED_ATTEMPTS) {
-        schedule(flags, attempt + 1, RESEED_RETRY_MILLIS);
+        schedule(seed, attempt + 1, RESEED_RETRY_MILLIS);
       } else {
         reseedPending.set(false);
         log.warn(
@@ -211,7 +241,15 @@ public class FlagPublisher implements AutoCloseable {
    * Stores and announces {@code flag}; returns false when Redis already had this or a newer one.
    */
   public boolean publish(FlagDefinition flag) {
-    return run(List.of(flag)) == 1;
+    return run(List.of(flag), List.of()) == 1;
+  }
+
+  /**
+   * Removes the deleted flag from Redis, keeps its tombstone and announces the deletion; returns
+   * false when Redis already had this deletion, or a newer version of the flag.
+   */
+  public boolean publish(FlagDeletion deletion) {
+    return run(List.of(), List.of(deletion)) == 1;
   }
 
   /**
@@ -219,16 +257,31 @@ public class FlagPublisher implements AutoCloseable {
    * one atomic step; returns how many versions Redis lacked.
    */
   public int reseed(Collection<FlagDefinition> flags) {
-    return flags.isEmpty() ? 0 : run(flags);
+    return reseed(flags, List.of());
   }
 
-  private int run(Collection<FlagDefinition> flags) {
-    String[] args = new String[flags.size() * 3];
-    int i = 0;
+  /**
+   * {@link #reseed(Collection)}, also removing the deleted flags Redis still holds (or lacks the
+   * tombstone of) and announcing their deletion; returns how many versions and deletions Redis
+   * lacked.
+   */
+  public int reseed(Collection<FlagDefinition> flags, Collection<FlagDeletion> deletions) {
+    return flags.isEmpty() && deletions.isEmpty() ? 0 : run(flags, deletions);
+  }
+
+  private int run(Collection<FlagDefinition> flags, Collection<FlagDeletion> deletions) {
+    List<String> args = new ArrayList<>((flags.size() + deletions.size()) * 4);
     for (FlagDefinition flag : flags) {
-      args[i++] = flag.name();
-      args[i++] = FlagCodec.toJson(flag);
-      args[i++] = Long.toString(flag.version());
+      args.addAll(
+          List.of("set", flag.name(), FlagCodec.toJson(flag), Long.toString(flag.version())));
+    }
+    for (FlagDeletion deletion : deletions) {
+      args.addAll(
+          List.of(
+              "del",
+              deletion.name(),
+              FlagCodec.toJson(deletion),
+              Long.toString(deletion.version())));
     }
     StatefulRedisConnection<String, String> c = connection;
     if (c == null) {
@@ -239,8 +292,10 @@ public class FlagPublisher implements AutoCloseable {
         commands.eval(
             PUBLISH_IF_NEWER,
             ScriptOutputType.INTEGER,
-            new String[] {FlagsRedisLayout.HASH_KEY, FlagsRedisLayout.CHANNEL},
-            args);
+            new String[] {
+              FlagsRedisLayout.HASH_KEY, FlagsRedisLayout.CHANNEL, FlagsRedisLayout.DELETED_KEY
+            },
+            args.toArray(String[]::new));
     return written == null ? 0 : written.intValue();
   }
 

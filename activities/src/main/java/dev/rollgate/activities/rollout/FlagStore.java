@@ -7,12 +7,14 @@ import static org.jooq.impl.DSL.table;
 import dev.rollgate.activities.audit.AuditActivitiesImpl;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
+import dev.rollgate.flags.FlagDeletion;
 import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.audit.AuditEntry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -28,6 +30,11 @@ import org.jooq.impl.SQLDataType;
  * key, and an audit entry, in one transaction. A change whose result breaks {@link FlagValidation}
  * (an operand that does not fit its operator, a list or flag over its cap) is refused as {@code
  * INVALID_INPUT} before anything is written.
+ *
+ * <p>A deletion ({@link #delete}) removes the flag's row and writes the next version to {@code
+ * rollgate_flag_change} marked {@code deleted} (a tombstone: the flag as it was), with a {@code
+ * flag-deleted} audit entry, in one transaction. A flag created again continues from the
+ * tombstone's version.
  */
 public class FlagStore {
   private static final Table<Record> FLAG = table(name("rollgate_flag"));
@@ -42,6 +49,7 @@ public class FlagStore {
   private static final Field<String> KEY = field(name("idempotency_key"), String.class);
   private static final Field<String> ACTOR = field(name("actor"), String.class);
   private static final Field<String> REASON = field(name("reason"), String.class);
+  private static final Field<Boolean> DELETED = field(name("deleted"), Boolean.class);
 
   private static final int ATTEMPTS = 25;
 
@@ -94,17 +102,24 @@ public class FlagStore {
    * order the workflow acted; 0 for this store's clock.
    */
   public Applied apply(Change change, long auditAtMillis) {
-    for (int attempt = 1; ; attempt++) {
-      Applied applied =
-          db.transactionResult(cfg -> tryApply(DSL.using(cfg), change, auditAtMillis));
-      if (applied != null) {
-        return applied;
+    return retrying(change.flag(), tx -> tryApply(tx, change, auditAtMillis));
+  }
+
+  /**
+   * Runs {@code attempt} in a transaction until it returns non-null (null: another writer changed
+   * {@code flag} first), backing off between attempts.
+   */
+  private <T> T retrying(String flag, Function<DSLContext, T> attempt) {
+    for (int i = 1; ; i++) {
+      T result = db.transactionResult(cfg -> attempt.apply(DSL.using(cfg)));
+      if (result != null) {
+        return result;
       }
-      if (attempt == ATTEMPTS) {
+      if (i == ATTEMPTS) {
         throw FailureType.CONFLICT.transientFailure(
-            "flag '" + change.flag() + "' kept changing under us; will retry", null);
+            "flag '" + flag + "' kept changing under us; will retry", null);
       }
-      backOff(attempt);
+      backOff(i);
     }
   }
 
@@ -137,7 +152,11 @@ public class FlagStore {
       throw FailureType.NOT_FOUND.permanent("flag '" + change.flag() + "' does not exist");
     }
     long now = clock.millis();
-    FlagDefinition before = current.orElseGet(() -> FlagDefinition.newFlag(change.flag()));
+    // a flag created again after a deletion continues from the deletion's version
+    FlagDefinition before =
+        current.orElseGet(
+            () ->
+                FlagDefinition.newFlag(change.flag()).withVersion(lastVersion(tx, change.flag())));
     FlagDefinition after =
         change
             .edit()
@@ -195,6 +214,112 @@ public class FlagStore {
                 + (change.reason() == null ? "" : " (" + change.reason() + ")"),
             auditAtMillis > 0 ? auditAtMillis : now));
     return new Applied(after, true);
+  }
+
+  /** The highest version {@code flag} ever had (0 when it never existed). */
+  private static long lastVersion(DSLContext tx, String flag) {
+    Long last =
+        tx.select(DSL.max(VERSION)).from(CHANGE).where(FLAG_NAME.eq(flag)).fetchOne().value1();
+    return last == null ? 0 : last;
+  }
+
+  /** What a deletion request is; {@code idempotencyKey} makes a retried deletion a no-op. */
+  public record Deletion(String flag, String idempotencyKey, String actor, String reason) {}
+
+  /** A deletion done, and whether this call did it (false: replayed key). */
+  public record Deleted(FlagDeletion deletion, boolean written) {}
+
+  /**
+   * Deletes {@code deletion.flag()} once: its row goes, the tombstone (the next version, marked
+   * deleted) and a {@code flag-deleted} audit entry are written in the same transaction. A replayed
+   * idempotency key returns the deletion it made.
+   *
+   * @throws io.temporal.failure.ApplicationFailure {@code NOT_FOUND} when the flag does not exist
+   *     (never did, or is already deleted); {@code CONFLICT} when the key was used by a change
+   */
+  public Deleted delete(Deletion deletion) {
+    return retrying(deletion.flag(), tx -> tryDelete(tx, deletion));
+  }
+
+  /** Null when another writer changed the flag first (the caller retries). */
+  private Deleted tryDelete(DSLContext tx, Deletion deletion) {
+    var done =
+        tx.select(FLAG_NAME, VERSION, DELETED)
+            .from(CHANGE)
+            .where(KEY.eq(deletion.idempotencyKey()))
+            .fetchOptional();
+    if (done.isPresent()) {
+      if (!done.get().value3() || !done.get().value1().equals(deletion.flag())) {
+        throw FailureType.CONFLICT.permanent(
+            "idempotency key '" + deletion.idempotencyKey() + "' was used for another change");
+      }
+      return new Deleted(new FlagDeletion(deletion.flag(), done.get().value2()), false);
+    }
+    Optional<FlagDefinition> current =
+        tx.select(DEFINITION)
+            .from(FLAG)
+            .where(NAME.eq(deletion.flag()))
+            .fetchOptional(r -> FlagCodec.fromJson(r.value1().data()));
+    if (current.isEmpty()) {
+      throw FailureType.NOT_FOUND.permanent("flag '" + deletion.flag() + "' does not exist");
+    }
+    FlagDefinition before = current.get();
+    int rows =
+        tx.deleteFrom(FLAG)
+            .where(NAME.eq(deletion.flag()).and(VERSION.eq(before.version())))
+            .execute();
+    if (rows == 0) {
+      return null;
+    }
+    long version = before.version() + 1;
+    tx.insertInto(CHANGE)
+        .columns(FLAG_NAME, VERSION, KEY, ACTOR, REASON, DEFINITION, DELETED)
+        .values(
+            deletion.flag(),
+            version,
+            deletion.idempotencyKey(),
+            deletion.actor(),
+            deletion.reason(),
+            JSONB.valueOf(FlagCodec.toJson(before)),
+            true)
+        .execute();
+    AuditActivitiesImpl.append(
+        tx,
+        new AuditEntry(
+            "flag-deleted/" + deletion.idempotencyKey(),
+            null,
+            deletion.actor(),
+            "flag-deleted",
+            deletion.flag()
+                + " v"
+                + version
+                + ": deleted at "
+                + before.rolloutPercent()
+                + " %"
+                + (before.killed() ? ", killed" : before.enabled() ? "" : ", disabled")
+                + (deletion.reason() == null ? "" : " (" + deletion.reason() + ")"),
+            clock.millis()));
+    return new Deleted(new FlagDeletion(deletion.flag(), version), true);
+  }
+
+  /**
+   * Every deleted flag not created again, at its deletion's version: what Redis must not hold (the
+   * publisher's reseed removes them).
+   */
+  public List<FlagDeletion> deletions() {
+    return db.select(FLAG_NAME, DSL.max(VERSION))
+        .from(CHANGE)
+        .where(DELETED.isTrue())
+        .and(
+            DSL.notExists(
+                DSL.selectOne()
+                    .from(FLAG)
+                    .where(
+                        field(name("rollgate_flag", "name"), String.class)
+                            .eq(field(name("rollgate_flag_change", "flag"), String.class)))))
+        .groupBy(FLAG_NAME)
+        .orderBy(FLAG_NAME)
+        .fetch(r -> new FlagDeletion(r.value1(), r.value2()));
   }
 
   static String summary(FlagDefinition before, FlagDefinition after) {

@@ -48,6 +48,15 @@ public final class WorkerApi {
         false);
   }
 
+  /** A DELETE with a JSON body; a 404 (nothing to delete) is bad input, exit 2, like a 400. */
+  public JsonNode delete(String path, JsonNode body) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .method("DELETE", HttpRequest.BodyPublishers.ofString(body.toString())),
+        true);
+  }
+
   /** One path segment or query value, percent-encoded. */
   public static String segment(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");

@@ -24,11 +24,12 @@ import picocli.CommandLine.Spec;
 
 @Command(
     name = "flags",
-    description = "Feature flags: list, get, set, eval (through the worker's API).",
+    description = "Feature flags: list, get, set, delete, eval (through the worker's API).",
     subcommands = {
       FlagsCommand.ListFlags.class,
       FlagsCommand.Get.class,
       FlagsCommand.Set.class,
+      FlagsCommand.Delete.class,
       FlagsCommand.Eval.class
     })
 public class FlagsCommand {
@@ -50,6 +51,7 @@ public class FlagsCommand {
       return switch (method) {
         case "PUT" -> api.put(path, body);
         case "POST" -> api.post(path, body);
+        case "DELETE" -> api.delete(path, body);
         default -> api.get(path);
       };
     }
@@ -245,6 +247,50 @@ public class FlagsCommand {
       ArrayNode a = Console.JSON.createArrayNode();
       values.forEach(a::add);
       return a;
+    }
+  }
+
+  @Command(
+      name = "delete",
+      description = {
+        "Delete a flag (audited as flag-deleted). Every flags-client drops it at once and then"
+            + " evaluates it as unknown: the default the application passes. With Redis down the"
+            + " deletion is saved and reaches the clients as soon as Redis is back.",
+        "Refused (exit 1) while a rollout of the flag runs, whatever the worker's"
+            + " rollgate.flags.owned-flag-policy; an unknown flag is exit 2.",
+        "  rollgate flags delete old_banner --reason 'fully rolled out, code path removed'"
+      })
+  static class Delete extends Base {
+    @Mixin ActorOptions actor;
+
+    @Parameters(index = "0", paramLabel = "FLAG")
+    String flag;
+
+    @Option(names = "--reason", required = true, description = "why, for the audit log")
+    String reason;
+
+    @Override
+    public Integer call() {
+      if (reason.isBlank()) {
+        throw CliException.usage("--reason must not be blank");
+      }
+      ObjectNode body = Console.JSON.createObjectNode();
+      body.put("by", actor.by());
+      body.put("reason", reason);
+      JsonNode result = call("DELETE", flag, "", body);
+      if (console().json()) {
+        console().printJson(result);
+        return 0;
+      }
+      String warning = result.path("warning").asText(null);
+      if (warning != null) {
+        spec.commandLine().getErr().println("rollgate: warning: " + warning);
+      }
+      out()
+          .printf(
+              "deleted flag %s (version %d); clients now evaluate it as unknown (their default)%n",
+              flag, result.path("version").asLong());
+      return 0;
     }
   }
 

@@ -10,6 +10,7 @@ import dev.rollgate.flags.Bucketing;
 import dev.rollgate.flags.EvaluationContext;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
+import dev.rollgate.flags.FlagDeletion;
 import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
 import dev.rollgate.flags.FlagValidation;
@@ -34,6 +35,7 @@ import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -45,18 +47,20 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The flag API behind {@code rollgate flags}: list, get, set (a new version, audited, published to
- * every client) and evaluate. JSON in and out is flags-client's own codec.
+ * every client), delete (audited; every client drops the flag) and evaluate. JSON in and out is
+ * flags-client's own codec.
  *
  * <p>Every error is JSON {@code {"error": "one sentence"}} with a 4xx/5xx status: 400 for a bad
  * name (flags-client's {@link FlagNames} rule, also for empty and path-like names), a bad body or a
  * definition {@link dev.rollgate.flags.FlagValidation} refuses; 404 for an unknown flag; 409 when
- * concurrent writers kept colliding, or when a running rollout owns the flag ({@link FlagOwners});
- * 503 when PostgreSQL cannot be reached, or Temporal cannot say whether a rollout owns the flag.
+ * concurrent writers kept colliding, or when a running rollout owns the flag ({@link FlagOwners}; a
+ * deletion is refused then whatever the policy); 503 when PostgreSQL cannot be reached, or Temporal
+ * cannot say whether a rollout owns the flag.
  *
  * <p>PostgreSQL is the source of truth: when a change is committed but Redis cannot be reached to
  * publish it, {@code set} still answers 200 with the flag and two more fields, {@code "published":
  * false} and {@code "warning": "..."}; the version reaches Redis and every client as soon as Redis
- * is back ({@link FlagCacheReseeder}).
+ * is back ({@link FlagCacheReseeder}). A deletion likewise.
  */
 @RestController
 @RequestMapping(path = "/api/flags", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -114,10 +118,7 @@ class FlagAdminController {
       return error(HttpStatus.BAD_REQUEST, "'by' (who is changing the flag) is required");
     }
     String reason = edit.path("reason").asText(null);
-    String tooLong = OperatorText.byProblem("'by'", by);
-    if (tooLong == null) {
-      tooLong = OperatorText.textProblem("'reason'", reason);
-    }
+    String tooLong = tooLong(by, reason);
     if (tooLong != null) {
       return error(HttpStatus.BAD_REQUEST, tooLong);
     }
@@ -171,6 +172,77 @@ class FlagAdminController {
               + saved.version()
               + ", but Redis is unreachable: publication to clients is pending and happens as"
               + " soon as Redis is back");
+    }
+    return ResponseEntity.ok(answer.toString());
+  }
+
+  /**
+   * Body: {@code {"by": "...", "reason": "...", "idempotencyKey": "..."}}; {@code by} and {@code
+   * reason} are required. Refused (409) while a rollout of the flag runs, under either policy: a
+   * rollout cannot go on without its flag. Answers {@code {"name": ..., "version": <the
+   * deletion's>, "deleted": true}}, with {@code "published": false} and a warning when Redis could
+   * not be told yet.
+   */
+  @DeleteMapping("/{name}")
+  ResponseEntity<String> delete(
+      @PathVariable String name, @RequestBody(required = false) String body) {
+    String problem = FlagNames.problem(name);
+    if (problem != null) {
+      return error(HttpStatus.BAD_REQUEST, problem);
+    }
+    JsonNode request = jsonObject(body == null || body.isBlank() ? "{}" : body);
+    String by = request.path("by").asText("");
+    String reason = request.path("reason").asText("");
+    if (by.isBlank()) {
+      return error(HttpStatus.BAD_REQUEST, "'by' (who is deleting the flag) is required");
+    }
+    if (reason.isBlank()) {
+      return error(HttpStatus.BAD_REQUEST, "'reason' (why the flag is deleted) is required");
+    }
+    String tooLong = tooLong(by, reason);
+    if (tooLong != null) {
+      return error(HttpStatus.BAD_REQUEST, tooLong);
+    }
+    if (store.find(name).isEmpty()) {
+      return error(HttpStatus.NOT_FOUND, "flag '" + name + "' does not exist");
+    }
+    String owner;
+    try {
+      owner = owners.owner(name);
+    } catch (IllegalStateException e) {
+      return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage() + ": nothing was deleted");
+    }
+    if (owner != null) {
+      return error(
+          HttpStatus.CONFLICT,
+          "refused: "
+              + owner
+              + " is running and owns flag '"
+              + name
+              + "'; abort it (or let it finish) before deleting the flag");
+    }
+    String key = request.path("idempotencyKey").asText("cli/" + name + "/" + UUID.randomUUID());
+    FlagDeletion deletion =
+        store.delete(new FlagStore.Deletion(name, key, by.trim(), reason)).deletion();
+    log.info("flag {} deleted at v{} by {}: {}", name, deletion.version(), by, reason);
+    ObjectNode answer = JSON.createObjectNode();
+    answer.put("name", name);
+    answer.put("version", deletion.version());
+    answer.put("deleted", true);
+    try {
+      publisher.publish(deletion);
+    } catch (RuntimeException e) {
+      log.warn(
+          "flag {} deleted at v{}; publication pending, Redis unreachable: {}",
+          name,
+          deletion.version(),
+          FailureType.rootMessage(e));
+      answer.put("published", false);
+      answer.put(
+          "warning",
+          "deleted (version "
+              + deletion.version()
+              + "), but Redis is unreachable: clients drop the flag as soon as Redis is back");
     }
     return ResponseEntity.ok(answer.toString());
   }
@@ -250,6 +322,12 @@ class FlagAdminController {
       }
       return result;
     };
+  }
+
+  /** What is over {@link OperatorText}'s limits in {@code by} or {@code reason}, or null. */
+  private static String tooLong(String by, String reason) {
+    String problem = OperatorText.byProblem("'by'", by);
+    return problem != null ? problem : OperatorText.textProblem("'reason'", reason);
   }
 
   /** A number, also written as a JSON string ({@code "12.5"}), exactly as written. */

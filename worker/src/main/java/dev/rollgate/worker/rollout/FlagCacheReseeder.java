@@ -12,7 +12,8 @@ import org.springframework.stereotype.Component;
  * comes back empty. Runs at start, at once whenever the publisher's Redis connection is
  * re-established (so flags changed or lost during an outage are back within about a second of
  * Redis), and every {@code rollgate.flags.reseed-interval} (60 s) as a safety net; only versions
- * Redis lacks are written.
+ * Redis lacks are written, and flags deleted while Redis was away are removed from it (their
+ * deletion announced to the clients).
  */
 @Component
 class FlagCacheReseeder {
@@ -23,15 +24,15 @@ class FlagCacheReseeder {
   FlagCacheReseeder(FlagStore store, FlagPublisher publisher) {
     this.store = store;
     this.publisher = publisher;
-    publisher.reseedOnReconnect(store::list);
+    publisher.reseedOnReconnect(store::list, store::deletions);
   }
 
   @Scheduled(initialDelay = 0, fixedDelayString = "${rollgate.flags.reseed-interval:60s}")
   void reseed() {
     try {
-      int written = publisher.reseed(store.list());
+      int written = publisher.reseed(store.list(), store.deletions());
       if (written > 0) {
-        log.info("reseeded {} flag(s) into Redis from PostgreSQL", written);
+        log.info("reseeded {} flag version(s) or deletion(s) into Redis from PostgreSQL", written);
       }
     } catch (RuntimeException e) {
       log.warn("flag reseed failed (will retry): {}", e.getMessage());

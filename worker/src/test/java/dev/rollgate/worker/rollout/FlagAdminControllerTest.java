@@ -48,6 +48,7 @@ import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.FilterType;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.ResultActions;
@@ -198,17 +199,171 @@ class FlagAdminControllerTest {
         rollout.terminate("test over");
       }
     }
+
+    @Test
+    void aDeletionOfAnOwnedFlagIsRefusedAllTheSame() throws Exception {
+      putFlag("/api/flags/warned_delete", "{\"by\":\"alice\",\"percent\":1}")
+          .andExpect(status().isOk());
+      WorkflowStub rollout = runningRollout("warned_delete");
+      try {
+        refused(
+            deleteFlag("/api/flags/warned_delete", "{\"by\":\"bob\",\"reason\":\"done\"}"),
+            409,
+            "refused: rollout/warned_delete is running and owns flag 'warned_delete'; abort it (or"
+                + " let it finish) before deleting the flag");
+      } finally {
+        rollout.terminate("test over");
+      }
+      assertThat(store.find("warned_delete")).isPresent();
+    }
+  }
+
+  /**
+   * A worker whose Temporal has gone away: whether a rollout owns the flag cannot be told, so
+   * nothing is deleted (503). Its own context (the property), closed after.
+   */
+  @Nested
+  @TestPropertySource(properties = "test.context=temporal-down")
+  @Import(RealFlagStore.class)
+  @DirtiesContext
+  class WhenTemporalCannotBeAsked {
+    @Autowired TestTemporal.Server temporalServer;
+
+    @Test
+    void aDeletionIsRefusedWith503AndNothingIsDeleted() throws Exception {
+      putFlag("/api/flags/unasked_flag", "{\"by\":\"alice\",\"percent\":1}")
+          .andExpect(status().isOk());
+      temporalServer.close();
+
+      refused(
+          deleteFlag("/api/flags/unasked_flag", "{\"by\":\"bob\",\"reason\":\"done\"}"),
+          503,
+          "Temporal cannot tell whether a rollout owns the flag (UNAVAILABLE): nothing was"
+              + " deleted");
+      assertThat(store.find("unasked_flag")).isPresent();
+    }
+  }
+
+  @Test
+  void deleteIsRefusedWhileARolloutOwnsTheFlagThenDeletesAuditsAndPublishes() throws Exception {
+    putFlag("/api/flags/doomed_flag", "{\"by\":\"alice\",\"percent\":10}")
+        .andExpect(status().isOk());
+    WorkflowStub rollout = runningRollout("doomed_flag");
+    try {
+      refused(
+          deleteFlag("/api/flags/doomed_flag", "{\"by\":\"bob\",\"reason\":\"cleanup\"}"),
+          409,
+          "refused: rollout/doomed_flag is running and owns flag 'doomed_flag'; abort it (or let"
+              + " it finish) before deleting the flag");
+      assertThat(store.find("doomed_flag")).isPresent();
+      assertThat(redisVersion("doomed_flag")).isEqualTo(1);
+    } finally {
+      rollout.terminate("test over");
+    }
+
+    deleteFlag("/api/flags/doomed_flag", "{\"by\":\"bob\",\"reason\":\"cleanup\"}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.name").value("doomed_flag"))
+        .andExpect(jsonPath("$.version").value(2))
+        .andExpect(jsonPath("$.deleted").value(true))
+        .andExpect(jsonPath("$.published").doesNotExist())
+        .andExpect(jsonPath("$.warning").doesNotExist());
+
+    assertThat(store.find("doomed_flag")).isEmpty();
+    assertThat(redisVersion("doomed_flag")).as("gone from Redis's hash").isEqualTo(-1);
+    assertThat(redisTombstone("doomed_flag")).isEqualTo("2");
+    assertThat(
+            infra
+                .db
+                .fetchOne(
+                    "select actor || ' ' || details from rollgate_audit where action ="
+                        + " 'flag-deleted' and details like 'doomed_flag %'")
+                .get(0, String.class))
+        .isEqualTo("bob doomed_flag v2: deleted at 10.0 % (cleanup)");
+    mvc.perform(get("/api/flags/doomed_flag")).andExpect(status().isNotFound());
+    refused(
+        deleteFlag("/api/flags/doomed_flag", "{\"by\":\"bob\",\"reason\":\"again\"}"),
+        404,
+        "flag 'doomed_flag' does not exist");
+  }
+
+  @Test
+  void deleteWhileRedisIsDownDeletesAndIsPublishedWhenRedisIsBack() throws Exception {
+    putFlag("/api/flags/outage_delete", "{\"by\":\"alice\",\"percent\":5}")
+        .andExpect(status().isOk());
+    infra.stopRedis();
+    try {
+      deleteFlag("/api/flags/outage_delete", "{\"by\":\"bob\",\"reason\":\"gone\"}")
+          .andExpect(status().isOk())
+          .andExpect(jsonPath("$.version").value(2))
+          .andExpect(jsonPath("$.published").value(false))
+          .andExpect(
+              jsonPath("$.warning")
+                  .value(
+                      "deleted (version 2), but Redis is unreachable: clients drop the flag as"
+                          + " soon as Redis is back"));
+      assertThat(store.find("outage_delete")).isEmpty();
+    } finally {
+      infra.startRedis();
+    }
+    // the restarted Redis is empty; the reconnect reseed brings the tombstone back
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> "2".equals(redisTombstone("outage_delete")));
+  }
+
+  @Test
+  void deleteNeedsAKnownFlagAByAndAReason() throws Exception {
+    refused(
+        deleteFlag("/api/flags/no_such_flag", "{\"by\":\"bob\",\"reason\":\"x\"}"),
+        404,
+        "flag 'no_such_flag' does not exist");
+    putFlag("/api/flags/kept_flag", "{\"by\":\"alice\"}").andExpect(status().isOk());
+    refused(
+        mvc.perform(delete("/api/flags/kept_flag")),
+        400,
+        "'by' (who is deleting the flag) is required");
+    refused(
+        deleteFlag("/api/flags/kept_flag", "{\"by\":\"bob\"}"),
+        400,
+        "'reason' (why the flag is deleted) is required");
+    refused(
+        deleteFlag(
+            "/api/flags/kept_flag", "{\"by\":\"bob\",\"reason\":\"" + "r".repeat(1001) + "\"}"),
+        400,
+        "'reason' is 1001 characters long, at most 1000 are accepted (\""
+            + "r".repeat(40)
+            + "…\")");
+    refused(deleteFlag("/api/flags/bad name", "{}"), 400, null);
+    assertThat(store.find("kept_flag")).isPresent();
+  }
+
+  private ResultActions deleteFlag(String path, String json) throws Exception {
+    return mvc.perform(delete(path).contentType(MediaType.APPLICATION_JSON).content(json));
+  }
+
+  /** The deletion version Redis keeps for {@code flag}, or null. */
+  private String redisTombstone(String flag) {
+    RedisClient admin = RedisClient.create(infra.redisUri());
+    try (StatefulRedisConnection<String, String> c = admin.connect()) {
+      return c.sync().hget(FlagsRedisLayout.DELETED_KEY, flag);
+    } finally {
+      admin.shutdown();
+    }
   }
 
   private ResultActions putFlag(String path, String json) throws Exception {
     return mvc.perform(put(path).contentType(MediaType.APPLICATION_JSON).content(json));
   }
 
+  /** An error answer; {@code error} null: any one sentence. */
   private ResultActions refused(ResultActions result, int status, String error) throws Exception {
     return result
         .andExpect(status().is(status))
         .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_JSON))
-        .andExpect(jsonPath("$.error").value(error));
+        .andExpect(
+            error == null ? jsonPath("$.error").isString() : jsonPath("$.error").value(error));
   }
 
   /** The version of {@code flag} in Redis's hash, or -1. */
@@ -401,9 +556,9 @@ class FlagAdminControllerTest {
         415,
         "send the request body as application/json");
     refused(
-        mvc.perform(delete("/api/flags/body_flag")),
+        mvc.perform(post("/api/flags/body_flag").contentType(MediaType.APPLICATION_JSON)),
         404,
-        "the flag API has no DELETE /api/flags/body_flag");
+        "the flag API has no POST /api/flags/body_flag");
     mvc.perform(get("/api/flags/body_flag"))
         .andExpect(status().isNotFound())
         .andExpect(jsonPath("$.error", startsWith("flag 'body_flag'")));

@@ -39,6 +39,12 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
   /** {@code Workflow.getVersion} change id: holds check the triggers every half interval. */
   static final String HALF_INTERVAL_TRIGGERS = "deploy-half-interval-triggers";
 
+  /**
+   * {@code Workflow.getVersion} change id: a pause that arrives while the gate before a shift runs
+   * holds the shift until the resume.
+   */
+  static final String PAUSE_BEFORE_SHIFT = "deploy-pause-before-shift";
+
   private final DeployRequest request;
   private final DeployStubs stubs;
   private final TrafficControl traffic;
@@ -225,6 +231,11 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
     }
     traffic.checkServers(request.rollback(), Phase.RUNNING, "before " + label);
     gates.beforeShift(label);
+    while (pausedBeforeShift()) {
+      release.awaitRunning();
+      traffic.checkServers(request.rollback(), Phase.RUNNING, "before " + label);
+      gates.beforeShift(label);
+    }
     if (traffic.split().canary() > 0) {
       reports.save(traffic.split().canary() + " %", "PROCEED", null);
     }
@@ -240,6 +251,16 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
     }
     release.checkAborted();
     holdAndFinish(i, stage, label);
+  }
+
+  /**
+   * Whether a pause was accepted while the gate before a shift measured (its analysis finishes and
+   * passes). Since {@link #PAUSE_BEFORE_SHIFT} the shift waits for the resume and the gate runs
+   * again, on fresh data; older runs shifted while paused and keep doing so on replay.
+   */
+  private boolean pausedBeforeShift() {
+    return release.isPaused()
+        && Workflow.getVersion(PAUSE_BEFORE_SHIFT, Workflow.DEFAULT_VERSION, 1) >= 1;
   }
 
   private void holdAndFinish(int i, Stage stage, String label) {
@@ -366,7 +387,10 @@ public class DeploymentWorkflowImpl extends ReleaseWorkflowBase implements Deplo
   public String next() {
     List<Stage> stages = request.stages();
     if (applied < stages.size()) {
-      return stages.get(applied).label();
+      return stages.get(applied).label()
+          + (DeployPlan.needsApproval(request, applied) && release.gateStatus().pending() == null
+              ? " (needs approval)"
+              : "");
     }
     if (request.blueGreen() && !committed) {
       return request.environment() == null

@@ -173,16 +173,30 @@ public final class Release {
   }
 
   private void cancelled(CanceledFailure cancelled) {
+    String reason = cancelled.getMessage();
+    undoAndFinish(
+        () ->
+            gate.record(
+                "temporal",
+                "cancel",
+                "cancellation requested through Temporal"
+                    + (reason == null || reason.isBlank() ? "" : ": " + reason)),
+        StopCause.CANCEL,
+        "cancelled through Temporal",
+        Phase.CANCELLED);
+  }
+
+  /**
+   * Runs {@code first}, undoes every recorded change and ends the release in {@code end} (FAILED if
+   * an undo failed), all in a detached scope: a cancellation of the workflow does not cancel its
+   * own rollback or its audit rows.
+   */
+  private void undoAndFinish(Runnable first, StopCause cause, String reason, Phase end) {
     Workflow.newDetachedCancellationScope(
             () -> {
-              String reason = cancelled.getMessage();
-              gate.record(
-                  "temporal",
-                  "cancel",
-                  "cancellation requested through Temporal"
-                      + (reason == null || reason.isBlank() ? "" : ": " + reason));
-              compensate(StopCause.CANCEL, "cancelled through Temporal").get();
-              finish(endPhase(Phase.CANCELLED), "cancelled through Temporal" + undoneSuffix());
+              first.run();
+              compensate(cause, reason).get();
+              finish(endPhase(end), reason + undoneSuffix());
             })
         .run();
   }
@@ -190,12 +204,7 @@ public final class Release {
   private ApplicationFailure failed(ActivityFailure failure) {
     ApplicationFailure typed = typed(failure);
     if (!legacy()) {
-      Workflow.newDetachedCancellationScope(
-              () -> {
-                compensate(StopCause.FAILURE, typed.getOriginalMessage()).get();
-                finish(endPhase(Phase.FAILED), typed.getOriginalMessage() + undoneSuffix());
-              })
-          .run();
+      undoAndFinish(() -> {}, StopCause.FAILURE, typed.getOriginalMessage(), Phase.FAILED);
     }
     return typed;
   }
@@ -259,12 +268,7 @@ public final class Release {
    * COMPENSATION_FAILED}.
    */
   public ApplicationFailure fail(FailureType type, String message) {
-    Workflow.newDetachedCancellationScope(
-            () -> {
-              compensate(StopCause.FAILURE, message).get();
-              finish(endPhase(Phase.FAILED), message + undoneSuffix());
-            })
-        .run();
+    undoAndFinish(() -> {}, StopCause.FAILURE, message, Phase.FAILED);
     return undoFailures.isEmpty()
         ? type.permanent(message)
         : FailureType.COMPENSATION_FAILED.permanent(outcome);

@@ -301,7 +301,16 @@ public class FlagRolloutWorkflowImpl extends ReleaseWorkflowBase implements Flag
   @Override
   public String next() {
     List<RolloutStep> steps = request.plan().steps();
-    return nextStep < steps.size() ? Words.percent(steps.get(nextStep).percent()) + " %" : null;
+    if (nextStep >= steps.size()) {
+      return null;
+    }
+    double percent = steps.get(nextStep).percent();
+    // a hold before a gate ends in the gate, not in the step: say so where the time is shown
+    return Words.percent(percent)
+        + " %"
+        + (needsApproval(percent) && release.gateStatus().pending() == null
+            ? " (needs approval)"
+            : "");
   }
 
   @Override

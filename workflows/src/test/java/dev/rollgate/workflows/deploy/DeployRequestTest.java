@@ -2,6 +2,7 @@ package dev.rollgate.workflows.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rollgate.workflows.testing.deploy.DeployRequests;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class DeployRequestTest {
         .contains("must differ");
     assertThat(new ResumeFrom(4, TrafficSplit.ALL_STABLE, "run").problem(4))
         .contains("not a stage");
-    CanaryAnalysis a = DeploymentWorkflowTest.canaryAnalysis();
+    CanaryAnalysis a = DeployRequests.canaryAnalysis();
     CanaryAnalysis noSamples =
         new CanaryAnalysis(
             a.canarySide(),

@@ -2,6 +2,7 @@ package dev.rollgate.workflows.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.rollgate.workflows.backup.BackupIds;
 import dev.rollgate.workflows.backup.BackupRequest;
@@ -14,6 +15,11 @@ import dev.rollgate.workflows.backup.RestoreRequest;
 import dev.rollgate.workflows.backup.RestoreWorkflow;
 import dev.rollgate.workflows.backup.RestoreWorkflowImpl;
 import dev.rollgate.workflows.backup.RetentionPolicy;
+import dev.rollgate.workflows.deploy.DeploymentWorkflow;
+import dev.rollgate.workflows.deploy.DeploymentWorkflowImpl;
+import dev.rollgate.workflows.deploy.Environment;
+import dev.rollgate.workflows.deploy.Stage;
+import dev.rollgate.workflows.deploy.TrafficSplit;
 import dev.rollgate.workflows.gate.Approval;
 import dev.rollgate.workflows.gate.ApprovalPolicy;
 import dev.rollgate.workflows.gate.OperatorCommand;
@@ -26,6 +32,10 @@ import dev.rollgate.workflows.testing.InMemoryFlags;
 import dev.rollgate.workflows.testing.KitTestEnvironment;
 import dev.rollgate.workflows.testing.RecordingAudit;
 import dev.rollgate.workflows.testing.ScriptedGuardrails;
+import dev.rollgate.workflows.testing.deploy.DeployRequests;
+import dev.rollgate.workflows.testing.deploy.FakeEnvironments;
+import dev.rollgate.workflows.testing.deploy.FakeTraffic;
+import dev.rollgate.workflows.testing.deploy.ScriptedAnalysis;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -44,10 +54,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every operator verb in every phase the backup kinds can be held in (backup, restore, drill, with
- * in-memory activities held at their step): whether it is accepted or refused (and why), the audit
- * row, the phase after, that nothing runs while paused, and how the release ends; plus a rollout
- * holding between steps. Deployments (canary, blue-green) are not in this matrix yet.
+ * Every operator verb in every phase the kinds can be held in, with in-memory activities held at
+ * their step: a rollout holding between steps; a backup, restore and drill; a canary deployment
+ * (awaiting an approval, holding, analysing inline, paused) and a blue-green one (preparing its
+ * idle side, holding, in its rollback window). Each cell: whether the verb is accepted or refused
+ * (and why), the audit row, the phase after, that nothing runs while paused, and how the release
+ * ends.
  */
 class OperatorVerbMatrixTest {
   private static final String DB = "orders";
@@ -58,7 +70,8 @@ class OperatorVerbMatrixTest {
           FlagRolloutWorkflowImpl.class,
           BackupWorkflowImpl.class,
           RestoreWorkflowImpl.class,
-          DrillWorkflowImpl.class);
+          DrillWorkflowImpl.class,
+          DeploymentWorkflowImpl.class);
 
   /** Where a kind is held when the verb arrives. */
   enum Held {
@@ -150,6 +163,15 @@ class OperatorVerbMatrixTest {
 
   private static final String FLAG = "new_checkout";
 
+  /**
+   * Where a skip lands inside a hold: between two of its checks. The hold's timers start a few
+   * milliseconds after the instant a skip lands on, so a skip to a whole check interval leaves the
+   * next check due just after it; a verb whose workflow task then cancels that timer, fired
+   * meanwhile on a loaded machine, strands the run on the time-skipping server ("invalid history
+   * builder state for action") and the update never answers.
+   */
+  private static final Duration OFF_GRID = Duration.ofSeconds(10);
+
   private InMemoryBackups store;
   private InMemoryFlags flags;
   private final RecordingAudit audit = new RecordingAudit();
@@ -172,28 +194,7 @@ class OperatorVerbMatrixTest {
     WorkflowStub stub = client.newUntypedWorkflowStub(id);
     ReleaseControls controls = client.newWorkflowStub(ReleaseControls.class, id);
 
-    // the verb, by bob (alice started it)
-    Supplier<String> send =
-        () ->
-            switch (c.verb()) {
-              case "approve" -> controls.approve(new Approval("bob", "ok"));
-              case "pause" -> controls.pause(new OperatorCommand("bob", "look first"));
-              case "resume" -> controls.resume(new OperatorCommand("bob", "go on"));
-              default -> controls.abort(new OperatorCommand("bob", "not now"));
-            };
-    if (c.refusal() != null) {
-      assertThatThrownBy(send::get)
-          .isInstanceOf(WorkflowUpdateException.class)
-          .cause()
-          .isInstanceOfSatisfying(
-              ApplicationFailure.class,
-              f -> {
-                assertThat(f.getType()).isEqualTo("REFUSED");
-                assertThat(f.getOriginalMessage()).contains(c.refusal()).doesNotContain("\n");
-              });
-    } else {
-      send.get();
-    }
+    sendByBob(controls, c.verb(), c.refusal());
     if (c.phaseAfter() != null) {
       assertThat(status(stub).phase()).isEqualTo(c.phaseAfter());
     }
@@ -212,20 +213,7 @@ class OperatorVerbMatrixTest {
     assertThat(end.phase()).as(end.outcome()).isEqualTo(c.ending());
     // the audit is written asynchronously and flushed before the release ends
     assertThat(audit.actions()).contains("rollgate:" + kind(c.held()) + "-" + ending(c));
-    if (c.refusal() != null) {
-      assertThat(audit.entries)
-          .anySatisfy(
-              e -> {
-                assertThat(e.actor() + ":" + e.action()).isEqualTo("bob:" + c.verb() + "-refused");
-                assertThat(e.details()).contains(c.refusal());
-              });
-      assertThat(audit.actions()).doesNotContain("bob:" + c.verb());
-    } else {
-      assertThat(audit.actions()).contains("bob:" + c.verb());
-      if (c.verb().equals("pause")) {
-        assertThat(audit.actions()).contains("bob:resume");
-      }
-    }
+    assertAuditedForBob(c.verb(), c.refusal());
     switch (c.held()) {
       case BACKUP_DUMPING_RETENTION_NEXT, BACKUP_DUMPING_LAST_STEP -> {
         if (c.ending() == Phase.ABORTED) {
@@ -254,6 +242,52 @@ class OperatorVerbMatrixTest {
     }
   }
 
+  /**
+   * Sends the verb as bob (alice started the release): accepted, or refused as REFUSED with the
+   * reason on one line.
+   */
+  private static void sendByBob(ReleaseControls controls, String verb, String refusal) {
+    Supplier<String> send =
+        () ->
+            switch (verb) {
+              case "approve" -> controls.approve(new Approval("bob", "ok"));
+              case "pause" -> controls.pause(new OperatorCommand("bob", "look first"));
+              case "resume" -> controls.resume(new OperatorCommand("bob", "go on"));
+              default -> controls.abort(new OperatorCommand("bob", "not now"));
+            };
+    if (refusal != null) {
+      assertThatThrownBy(send::get)
+          .isInstanceOf(WorkflowUpdateException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              ApplicationFailure.class,
+              f -> {
+                assertThat(f.getType()).isEqualTo("REFUSED");
+                assertThat(f.getOriginalMessage()).contains(refusal).doesNotContain("\n");
+              });
+    } else {
+      send.get();
+    }
+  }
+
+  /** Bob's verb is audited as done, or as refused with the reason (and never as done). */
+  private void assertAuditedForBob(String verb, String refusal) {
+    if (refusal != null) {
+      assertThat(audit.entries)
+          .anySatisfy(
+              e -> {
+                assertThat(e.actor() + ":" + e.action()).isEqualTo("bob:" + verb + "-refused");
+                assertThat(e.details()).contains(refusal);
+              });
+      assertThat(audit.actions()).doesNotContain("bob:" + verb);
+    } else {
+      assertThat(audit.actions()).contains("bob:" + verb);
+      if (verb.equals("pause")) {
+        assertThat(audit.actions()).contains("bob:resume");
+      }
+    }
+  }
+
   private static String kind(Held held) {
     return held.name().substring(0, held.name().indexOf('_')).toLowerCase(java.util.Locale.ROOT);
   }
@@ -272,7 +306,7 @@ class OperatorVerbMatrixTest {
             id,
             StartRolloutRequest.of(
                 FLAG, "alice", RolloutPlan.explicit(List.of(10.0, 100.0), Duration.ofHours(1))));
-        env.sleep(Duration.ofMinutes(1));
+        env.sleep(OFF_GRID.plusMinutes(1));
         assertThat(status(client.newUntypedWorkflowStub(id)).phase()).isEqualTo(Phase.HOLDING);
         assertThat(flags.applied).hasSize(1);
         return id;
@@ -289,6 +323,7 @@ class OperatorVerbMatrixTest {
         return id;
       }
       case RESTORE_AWAITING_APPROVAL -> {
+        store.blockRestore.set(true); // once approved, it is RUNNING until the test lets it end
         store.existing.add(DB);
         String id = BackupIds.restore(DB, DB);
         start(
@@ -362,6 +397,282 @@ class OperatorVerbMatrixTest {
       }
       default -> throw new IllegalStateException("no pause is honoured in " + held);
     }
+  }
+
+  // ---- deployments: a canary on an HAProxy-style router, a blue-green on ECS-style sides ----
+
+  private static final String SCOPE = DeployRequests.ROUTER.scope();
+  private static final Environment ECS = DeployRequests.ECS;
+  private static final List<TrafficSplit> CANARY_SHIFTS =
+      List.of(TrafficSplit.canaryAt(5), TrafficSplit.canaryAt(25), TrafficSplit.canaryAt(100));
+  private static final List<TrafficSplit> BLUE_GREEN_SHIFTS =
+      List.of(TrafficSplit.canaryAt(10), TrafficSplit.canaryAt(50), TrafficSplit.canaryAt(100));
+
+  /** Where a deployment is held when the verb arrives. */
+  enum DeployHeld {
+    /** A canary at 5 % (its hold over), waiting for an approval before 25 %. */
+    CANARY_AWAITING_APPROVAL,
+    /** A canary holding at 5 % (triggers every 30 s, background analysis every minute). */
+    CANARY_HOLDING,
+    /** A canary at 5 % whose inline analysis before 25 % is running. */
+    CANARY_CHECKING,
+    /** A canary holding at 5 %, paused by alice. */
+    CANARY_PAUSED,
+    /** A blue-green whose idle side is being brought up; no traffic on it yet. */
+    BLUE_GREEN_PREPARING,
+    /** A blue-green holding at 10 %. */
+    BLUE_GREEN_HOLDING,
+    /** A blue-green at 100 % in its 30-minute rollback window. */
+    BLUE_GREEN_WINDOW;
+
+    boolean blueGreen() {
+      return name().startsWith("BLUE_GREEN");
+    }
+  }
+
+  /** One cell: as {@link Case}, for a deployment. */
+  record DeployCase(DeployHeld held, String verb, String refusal, Phase phaseAfter, Phase ending) {
+    @Override
+    public String toString() {
+      return verb + " while " + held + (refusal == null ? " is honoured" : " is refused");
+    }
+  }
+
+  static Stream<DeployCase> deployCases() {
+    String notPaused = "not paused";
+    String noApproval = "no approval is pending";
+    Phase done = Phase.COMPLETED;
+    return Stream.of(
+        // canary: approvals may arrive while paused, but nothing shifts until the resume
+        new DeployCase(DeployHeld.CANARY_AWAITING_APPROVAL, "pause", null, Phase.PAUSED, done),
+        new DeployCase(
+            DeployHeld.CANARY_AWAITING_APPROVAL,
+            "resume",
+            notPaused,
+            Phase.AWAITING_APPROVAL,
+            done),
+        new DeployCase(DeployHeld.CANARY_AWAITING_APPROVAL, "approve", null, Phase.HOLDING, done),
+        new DeployCase(DeployHeld.CANARY_AWAITING_APPROVAL, "abort", null, null, Phase.ABORTED),
+        // a hold freezes on pause: no trigger, analysis or drift check, no shift
+        new DeployCase(DeployHeld.CANARY_HOLDING, "pause", null, Phase.PAUSED, done),
+        new DeployCase(DeployHeld.CANARY_HOLDING, "resume", notPaused, Phase.HOLDING, done),
+        new DeployCase(DeployHeld.CANARY_HOLDING, "approve", noApproval, Phase.HOLDING, done),
+        new DeployCase(DeployHeld.CANARY_HOLDING, "abort", null, null, Phase.ABORTED),
+        // the running analysis finishes; the shift waits for the resume and a fresh analysis
+        new DeployCase(DeployHeld.CANARY_CHECKING, "pause", null, Phase.PAUSED, done),
+        new DeployCase(DeployHeld.CANARY_CHECKING, "resume", notPaused, Phase.CHECKING, done),
+        new DeployCase(DeployHeld.CANARY_CHECKING, "approve", noApproval, Phase.CHECKING, done),
+        new DeployCase(DeployHeld.CANARY_CHECKING, "abort", null, null, Phase.ABORTED),
+        new DeployCase(
+            DeployHeld.CANARY_PAUSED, "pause", "already paused by alice", Phase.PAUSED, done),
+        new DeployCase(DeployHeld.CANARY_PAUSED, "resume", null, Phase.HOLDING, done),
+        new DeployCase(DeployHeld.CANARY_PAUSED, "approve", noApproval, Phase.PAUSED, done),
+        new DeployCase(DeployHeld.CANARY_PAUSED, "abort", null, null, Phase.ABORTED),
+        // blue-green: a running prepare finishes, its checks wait for the resume
+        new DeployCase(DeployHeld.BLUE_GREEN_PREPARING, "pause", null, Phase.PAUSED, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_PREPARING, "resume", notPaused, Phase.RUNNING, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_PREPARING, "approve", noApproval, Phase.RUNNING, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_PREPARING, "abort", null, null, Phase.ABORTED),
+        new DeployCase(DeployHeld.BLUE_GREEN_HOLDING, "pause", null, Phase.PAUSED, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_HOLDING, "resume", notPaused, Phase.HOLDING, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_HOLDING, "approve", noApproval, Phase.HOLDING, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_HOLDING, "abort", null, null, Phase.ABORTED),
+        // the window freezes on pause: the old side is not retired while paused
+        new DeployCase(DeployHeld.BLUE_GREEN_WINDOW, "pause", null, Phase.PAUSED, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_WINDOW, "resume", notPaused, Phase.HOLDING, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_WINDOW, "approve", noApproval, Phase.HOLDING, done),
+        new DeployCase(DeployHeld.BLUE_GREEN_WINDOW, "abort", null, null, Phase.ABORTED));
+  }
+
+  private FakeTraffic traffic;
+  private ScriptedAnalysis analysis;
+  private final FakeEnvironments environments = new FakeEnvironments();
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deployCases")
+  void deploymentVerbInPhase(DeployCase c, TestWorkflowEnvironment env, Worker worker) {
+    traffic = new FakeTraffic(env::currentTimeMillis);
+    analysis = new ScriptedAnalysis(env::currentTimeMillis);
+    worker.registerActivitiesImplementations(traffic, analysis, environments, audit);
+    env.start();
+    client = env.getWorkflowClient();
+    queue = worker.getTaskQueue();
+
+    String id = DeploymentWorkflow.workflowId(DeployRequests.SERVICE);
+    List<TrafficSplit> shiftsWhenHeld = startHeld(c.held(), env, id);
+    WorkflowStub stub = client.newUntypedWorkflowStub(id);
+    ReleaseControls controls = client.newWorkflowStub(ReleaseControls.class, id);
+
+    sendByBob(controls, c.verb(), c.refusal());
+    if (c.phaseAfter() != null) {
+      // an accepted approval shifts and holds next: activities only, no time passes
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(status(stub).phase()).isEqualTo(c.phaseAfter()));
+    }
+
+    if (c.verb().equals("pause") && c.refusal() == null) {
+      staysPut(c.held(), env, stub, shiftsWhenHeld, "paused by bob (look first)");
+      controls.resume(new OperatorCommand("bob", "go on"));
+    }
+    // a refused verb changed nothing: carol approves, alice resumes her pause
+    if (c.held() == DeployHeld.CANARY_AWAITING_APPROVAL && c.refusal() != null) {
+      controls.approve(new Approval("carol", "ok"));
+    }
+    if (c.held() == DeployHeld.CANARY_PAUSED && c.refusal() != null) {
+      controls.resume(new OperatorCommand("alice", "go on"));
+    }
+    analysis.slowAnalyze.release();
+    environments.slowPrepare.release();
+
+    ReleaseStatus end = waitForEnd(stub, env);
+    assertThat(end.phase()).as(end.outcome()).isEqualTo(c.ending());
+    assertThat(audit.actions())
+        .contains("rollgate:deploy-" + c.ending().name().toLowerCase(java.util.Locale.ROOT));
+    assertAuditedForBob(c.verb(), c.refusal());
+    if (c.ending() == Phase.ABORTED) {
+      // everything back on the old version at once, read back; the idle side scaled to 0
+      assertThat(traffic.split(SCOPE)).isEqualTo(TrafficSplit.ALL_STABLE);
+      if (shiftsWhenHeld.isEmpty()) {
+        assertThat(traffic.shifts).isEmpty();
+      } else {
+        assertThat(traffic.shifts).last().isEqualTo(TrafficSplit.ALL_STABLE);
+        assertThat(traffic.shifts).hasSize(shiftsWhenHeld.size() + 1);
+        assertThat(audit.actions()).contains("rollgate:traffic-rollback");
+      }
+      assertThat(environments.retired)
+          .isEqualTo(c.held().blueGreen() ? List.of(ECS.idleService()) : List.of());
+    } else {
+      // each stage shifted once, whatever was sent; the old side retired after the window
+      assertThat(traffic.shifts)
+          .isEqualTo(c.held().blueGreen() ? BLUE_GREEN_SHIFTS : CANARY_SHIFTS);
+      assertThat(traffic.split(SCOPE)).isEqualTo(TrafficSplit.canaryAt(100));
+      assertThat(environments.retired)
+          .isEqualTo(c.held().blueGreen() ? List.of(ECS.stableService()) : List.of());
+    }
+  }
+
+  /** Starts the deployment and returns the shifts made once it is held where the case wants it. */
+  private List<TrafficSplit> startHeld(DeployHeld held, TestWorkflowEnvironment env, String id) {
+    List<Stage> stages =
+        List.of(
+            new Stage(5, Duration.ofMinutes(10)),
+            new Stage(25, Duration.ofMinutes(10)),
+            new Stage(100, Duration.ZERO));
+    WorkflowStub stub = client.newUntypedWorkflowStub(id);
+    Phase phase;
+    switch (held) {
+      case CANARY_AWAITING_APPROVAL -> {
+        start(
+            DeploymentWorkflow.TYPE,
+            id,
+            DeployRequests.canary()
+                .stages(stages)
+                .approveAt(List.of(25), ApprovalPolicy.fourEyes())
+                .build());
+        env.sleep(Duration.ofMinutes(15));
+        phase = Phase.AWAITING_APPROVAL;
+      }
+      case CANARY_CHECKING -> {
+        // no hold at 5 %: the inline analysis before 25 % is the first analysis
+        analysis.slowAnalyze.arm();
+        start(
+            DeploymentWorkflow.TYPE,
+            id,
+            DeployRequests.canary()
+                .stages(
+                    List.of(
+                        new Stage(5, Duration.ZERO),
+                        new Stage(25, Duration.ofMinutes(10)),
+                        new Stage(100, Duration.ZERO)))
+                .build());
+        await().atMost(Duration.ofSeconds(30)).until(analysis.slowAnalyze::entered);
+        phase = Phase.CHECKING;
+      }
+      case CANARY_HOLDING, CANARY_PAUSED -> {
+        start(DeploymentWorkflow.TYPE, id, DeployRequests.canary().stages(stages).build());
+        env.sleep(OFF_GRID.plusMinutes(3));
+        phase = Phase.HOLDING;
+      }
+      case BLUE_GREEN_PREPARING -> {
+        environments.slowPrepare.arm();
+        start(DeploymentWorkflow.TYPE, id, DeployRequests.blueGreen().build());
+        await().atMost(Duration.ofSeconds(30)).until(environments.slowPrepare::entered);
+        phase = Phase.RUNNING;
+      }
+      case BLUE_GREEN_HOLDING -> {
+        start(DeploymentWorkflow.TYPE, id, DeployRequests.blueGreen().build());
+        env.sleep(OFF_GRID.plusMinutes(2));
+        phase = Phase.HOLDING;
+      }
+      default -> {
+        start(DeploymentWorkflow.TYPE, id, DeployRequests.blueGreen().build());
+        env.sleep(OFF_GRID.plusMinutes(20));
+        phase = Phase.HOLDING;
+        assertThat(status(stub).step()).isEqualTo("rollback window");
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(status(stub).phase()).isEqualTo(phase));
+    List<TrafficSplit> shifts = List.copyOf(traffic.shifts);
+    int stagesShifted =
+        switch (held) {
+          case BLUE_GREEN_PREPARING -> 0;
+          case BLUE_GREEN_WINDOW -> 3;
+          default -> 1;
+        };
+    assertThat(shifts)
+        .isEqualTo(
+            (held.blueGreen() ? BLUE_GREEN_SHIFTS : CANARY_SHIFTS).subList(0, stagesShifted));
+    if (held == DeployHeld.CANARY_PAUSED) {
+      client
+          .newWorkflowStub(ReleaseControls.class, id)
+          .pause(new OperatorCommand("alice", "lunch"));
+      staysPut(held, env, stub, shifts, "paused by alice (lunch)");
+    }
+    return shifts;
+  }
+
+  /**
+   * Paused: what was running finishes (an analysis, the idle side's preparation), then for an hour
+   * of workflow time nothing shifts, measures, checks or retires; the status says PAUSED.
+   */
+  private void staysPut(
+      DeployHeld held,
+      TestWorkflowEnvironment env,
+      WorkflowStub stub,
+      List<TrafficSplit> shiftsWhenHeld,
+      String pausedBy) {
+    String id = stub.getExecution().getWorkflowId();
+    switch (held) {
+      case CANARY_AWAITING_APPROVAL ->
+          // accepted while paused, and audited; the gate passes only after the resume
+          client.newWorkflowStub(ReleaseControls.class, id).approve(new Approval("carol", "ok"));
+      case CANARY_CHECKING -> {
+        analysis.slowAnalyze.release();
+        await().atMost(Duration.ofSeconds(10)).until(() -> analysis.analyses.get() == 1);
+      }
+      case BLUE_GREEN_PREPARING -> {
+        environments.slowPrepare.release();
+        await().atMost(Duration.ofSeconds(10)).until(() -> environments.prepared.size() == 1);
+      }
+      default -> {}
+    }
+    int analyses = analysis.analyses.get();
+    int triggerChecks = analysis.triggerChecks.get();
+    int reports = analysis.reports.size();
+    int reads = traffic.reads.get();
+    env.sleep(Duration.ofHours(1));
+    ReleaseStatus s = status(stub);
+    assertThat(s.phase()).isEqualTo(Phase.PAUSED);
+    assertThat(s.details()).contains(pausedBy);
+    assertThat(traffic.shifts).isEqualTo(shiftsWhenHeld);
+    assertThat(analysis.analyses).hasValue(analyses);
+    assertThat(analysis.triggerChecks).hasValue(triggerChecks);
+    assertThat(analysis.reports).hasSize(reports); // no smoke check, no stage report
+    assertThat(traffic.reads).hasValue(reads); // no drift check
+    assertThat(environments.retired).isEmpty();
   }
 
   private static ReleaseStatus waitForEnd(WorkflowStub stub, TestWorkflowEnvironment env) {

@@ -118,6 +118,25 @@ class FlagRolloutWorkflowTest {
   }
 
   @Test
+  void theDetailsSayWhenTheNextStepComesAndThatItNeedsAnApproval(
+      TestWorkflowEnvironment env, Worker worker) {
+    WorkflowClient client = start(env, worker);
+    WorkflowClient.start(
+        stub(client)::run,
+        withApprovals(request(steps(HOUR, 1, 50)), List.of(50.0), ApprovalPolicy.fourEyes()));
+    env.sleep(Duration.ofMinutes(10));
+
+    assertThat(running(client).release().details())
+        .contains("HOLDING", "next: 50 % (needs approval) at ")
+        .containsPattern(", in 5\\dm");
+    env.sleep(Duration.ofMinutes(55));
+    assertThat(running(client).release().details())
+        .contains("AWAITING_APPROVAL", "waiting for 1 approval (gate before 50 %)")
+        .doesNotContain("needs approval");
+    running(client).abort(new OperatorCommand("bob", "done"));
+  }
+
+  @Test
   void aFlagChangedByHandDuringAHoldPausesTheRolloutAndTheResumeReappliesIt(
       TestWorkflowEnvironment env, Worker worker) {
     WorkflowClient client = start(env, worker);

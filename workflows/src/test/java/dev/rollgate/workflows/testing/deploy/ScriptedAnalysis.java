@@ -28,6 +28,10 @@ public final class ScriptedAnalysis implements AnalysisActivities {
   public final AtomicInteger triggerChecks = new AtomicInteger();
   public final List<String> warmUps = new CopyOnWriteArrayList<>();
   public final List<StageReport> reports = new CopyOnWriteArrayList<>();
+
+  /** Arm it to make the next canary analysis slow: it answers only once released. */
+  public final SlowCall slowAnalyze = new SlowCall();
+
   private final Map<String, StageReport> byKey = new ConcurrentHashMap<>();
   private final LongSupplier clock;
 
@@ -40,6 +44,7 @@ public final class ScriptedAnalysis implements AnalysisActivities {
 
   @Override
   public StageAnalysis analyze(CanaryAnalysis analysis) {
+    slowAnalyze.pass();
     analyses.incrementAndGet();
     return measurement("error_ratio", canary.get());
   }
