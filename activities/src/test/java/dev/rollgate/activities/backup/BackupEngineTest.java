@@ -25,6 +25,7 @@ import io.temporal.testing.TestActivityEnvironment;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,6 +34,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -52,11 +55,18 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -130,14 +140,18 @@ class BackupEngineTest {
 
   /** A client of {@code proxy} built as the worker's is (WorkerConfiguration). */
   static S3Client client(S3Proxy proxy) {
-    return S3Client.builder()
-        .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
-        .region(Region.US_EAST_1)
-        .credentialsProvider(
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
-        .forcePathStyle(true)
-        .httpClient(UrlConnectionHttpClient.create())
-        .build();
+    return clientBuilder(proxy).build();
+  }
+
+  static S3ClientBuilder clientBuilder(S3Proxy proxy) {
+    return CheckedPartsSigning.install(
+        S3Client.builder()
+            .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
+            .region(Region.US_EAST_1)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
+            .forcePathStyle(true)
+            .httpClient(UrlConnectionHttpClient.create()));
   }
 
   @AfterAll
@@ -424,6 +438,94 @@ class BackupEngineTest {
             });
     assertThat(restore.exists("shop", "shop_bad")).isFalse();
     assertThat(Files.list(state.resolve("tmp/restore"))).isEmpty();
+  }
+
+  @Test
+  void partsGoUnsignedOverPlainHttpAndAPartNotMatchingItsCrc32cIsRefused() {
+    List<SdkHttpRequest> sent = new CopyOnWriteArrayList<>();
+    ExecutionInterceptor recorder =
+        new ExecutionInterceptor() {
+          @Override
+          public void beforeTransmission(
+              Context.BeforeTransmission context, ExecutionAttributes attributes) {
+            sent.add(context.httpRequest());
+          }
+        };
+    String key = "unsigned/" + UUID.randomUUID();
+    byte[] part = new byte[StreamingBackup.MIN_PART_SIZE];
+    new java.util.Random(19).nextBytes(part);
+    CRC32C crc = new CRC32C();
+    crc.update(part);
+    String checksum =
+        Base64.getEncoder()
+            .encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    byte[] corrupted = part.clone();
+    corrupted[part.length / 2] ^= 1;
+    try (S3Client c =
+        clientBuilder(proxy)
+            .overrideConfiguration(o -> o.addExecutionInterceptor(recorder))
+            .build()) {
+      String uploadId =
+          c.createMultipartUpload(
+                  b -> b.bucket(BUCKET).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
+              .uploadId();
+      // a part whose bytes changed after its CRC32C was taken is refused by the server
+      assertThatThrownBy(
+              () ->
+                  c.uploadPart(
+                      b ->
+                          b.bucket(BUCKET)
+                              .key(key)
+                              .uploadId(uploadId)
+                              .partNumber(1)
+                              .checksumCRC32C(checksum),
+                      RequestBody.fromBytes(corrupted)))
+          .isInstanceOfSatisfying(
+              S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(400));
+      // the same part intact is taken, and the object is its bytes
+      String eTag =
+          c.uploadPart(
+                  b ->
+                      b.bucket(BUCKET)
+                          .key(key)
+                          .uploadId(uploadId)
+                          .partNumber(1)
+                          .checksumCRC32C(checksum),
+                  RequestBody.fromBytes(part))
+              .eTag();
+      c.completeMultipartUpload(
+          b ->
+              b.bucket(BUCKET)
+                  .key(key)
+                  .uploadId(uploadId)
+                  .multipartUpload(
+                      m -> m.parts(p -> p.partNumber(1).eTag(eTag).checksumCRC32C(checksum))));
+      assertThat(c.getObjectAsBytes(r -> r.bucket(BUCKET).key(key)).asByteArray()).isEqualTo(part);
+    }
+    // both parts went as they are, unsigned, with their CRC32C; the SDK alone would have sent them
+    // aws-chunked with a SHA-256 signature per 128 KiB chunk (plain HTTP)
+    List<SdkHttpRequest> parts =
+        sent.stream().filter(r -> r.rawQueryParameters().containsKey("partNumber")).toList();
+    assertThat(parts)
+        .hasSize(2)
+        .allSatisfy(
+            r -> {
+              assertThat(r.protocol()).isEqualTo("http");
+              assertThat(r.firstMatchingHeader("x-amz-content-sha256"))
+                  .contains("UNSIGNED-PAYLOAD");
+              assertThat(r.firstMatchingHeader("x-amz-checksum-crc32c")).contains(checksum);
+              assertThat(r.firstMatchingHeader("Content-Encoding")).isEmpty();
+              assertThat(r.firstMatchingHeader("Content-Length"))
+                  .contains(String.valueOf(part.length));
+            });
+    // requests without a checksum of their own keep the SDK's signing of their body
+    assertThat(sent)
+        .filteredOn(r -> r.rawQueryParameters().containsKey("uploads"))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.firstMatchingHeader("x-amz-content-sha256").orElseThrow())
+                    .matches("[0-9a-f]{64}"));
   }
 
   @Test

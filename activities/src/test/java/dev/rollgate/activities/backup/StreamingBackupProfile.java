@@ -43,7 +43,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * . .tools/env
  * SCALE=20 NOISE_MB=1024 ROUNDS=2 ./mvnw -B -ntp -o -pl activities test \
  *   -Dtest=StreamingBackupProfile -Dsurefire.failIfNoSpecifiedTests=false
+ * VARIANTS=sdk:16:2,checked:16:2,checked:8:2 ...   # streaming runs per round, compared
  * </pre>
+ *
+ * <p>{@code VARIANTS} lists the streaming runs of each round as signing:part MiB:parts in flight
+ * ({@code checked}: the worker's {@link CheckedPartsSigning}; {@code sdk}: the SDK's own SigV4);
+ * the default is the worker's settings. JFR records the last variant of the last round.
  */
 class StreamingBackupProfile {
   static final String BUCKET = "backups";
@@ -126,14 +131,30 @@ class StreamingBackupProfile {
           "loaded pgbench scale %d + %d MB noise in %.0f s%n",
           scale, noiseMb, (System.nanoTime() - t) / 1e9);
 
-      StreamingBackup engine =
-          new StreamingBackup(
-              s3,
-              new StreamingBackup.Settings(
-                  BUCKET,
-                  StreamingBackup.DEFAULT_PART_SIZE,
-                  StreamingBackup.DEFAULT_PARTS_IN_FLIGHT,
-                  false));
+      // VARIANTS: the streaming runs of each round, signing:partMiB:inFlight, comma-separated;
+      // signing "checked" is the worker's (CheckedPartsSigning), "sdk" the SDK's own SigV4, which
+      // signs every 128 KiB chunk of a part over plain HTTP
+      List<String> variants =
+          List.of(
+              env(
+                      "VARIANTS",
+                      "checked:"
+                          + StreamingBackup.DEFAULT_PART_SIZE / (1024 * 1024)
+                          + ":"
+                          + StreamingBackup.DEFAULT_PARTS_IN_FLIGHT)
+                  .split(","));
+      S3Client sdkSigned =
+          S3Client.builder()
+              .endpointOverride(java.net.URI.create("http://127.0.0.1:" + proxy.getPort()))
+              .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+              .credentialsProvider(
+                  software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                      software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                          "key", "secret")))
+              .forcePathStyle(true)
+              .httpClient(
+                  software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+              .build();
       Path jfr = Path.of("target", "streaming-backup.jfr").toAbsolutePath();
       List<String> lines = new ArrayList<>();
       for (int round = 0; round <= rounds; round++) {
@@ -164,52 +185,67 @@ class StreamingBackupProfile {
         double countsAlone = (System.nanoTime() - t) / 1e9;
         Cpu c2 = Cpu.now(pgPort);
 
-        Recording recording = null;
-        if (round == rounds) {
-          recording = new Recording(Configuration.getConfiguration("profile"));
-          recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
-          recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(20));
-          recording.start();
+        for (int v = 0; v < variants.size(); v++) {
+          String[] variant = variants.get(v).trim().split(":");
+          StreamingBackup engine =
+              new StreamingBackup(
+                  variant[0].equals("sdk") ? sdkSigned : s3,
+                  new StreamingBackup.Settings(
+                      BUCKET,
+                      Integer.parseInt(variant[1]) * 1024 * 1024,
+                      Integer.parseInt(variant[2]),
+                      false));
+          Cpu c2v = Cpu.now(pgPort);
+          Recording recording = null;
+          if (round == rounds && v == variants.size() - 1) {
+            recording = new Recording(Configuration.getConfiguration("profile"));
+            recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+            recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(20));
+            recording.start();
+          }
+          String key = "backups/bench/round-" + round + ".dump";
+          System.gc();
+          long heapBefore = usedHeap();
+          t = System.nanoTime();
+          StreamingBackup.Result r =
+              engine.run(pgDump, target, key, "zstd", "AES256", null, Duration.ofHours(1), p -> {});
+          double streaming = (System.nanoTime() - t) / 1e9;
+          Cpu c3 = Cpu.now(pgPort);
+          if (recording != null) {
+            recording.stop();
+            recording.dump(jfr);
+            recording.close();
+          }
+          String line =
+              String.format(
+                  "round %d: pg_dump alone %.1f s [pg_dump %.1f, postgres %.1f, jvm %.1f cpu-s];"
+                      + " counts alone %.1f s [postgres %.1f cpu-s]; streaming (%s) %.1f s [pg_dump"
+                      + " %.1f, postgres %.1f, jvm %.1f cpu-s of which %.1f system], %d MB in %d"
+                      + " parts, heap used +%d MB after; ratio %.2f; load %s",
+                  round,
+                  dumpAlone,
+                  c1.children - c0.children,
+                  c1.postgres - c0.postgres,
+                  c1.self - c0.self,
+                  countsAlone,
+                  c2.postgres - c1.postgres,
+                  variants.get(v).trim(),
+                  streaming,
+                  c3.children - c2v.children,
+                  c3.postgres - c2v.postgres,
+                  c3.self - c2v.self,
+                  c3.selfSystem - c2v.selfSystem,
+                  r.bytes() / 1_000_000,
+                  r.parts(),
+                  (usedHeap() - heapBefore) / 1_000_000,
+                  streaming / dumpAlone,
+                  Files.readString(Path.of("/proc/loadavg")).substring(0, 14));
+          System.out.println(line);
+          lines.add(line);
+          s3.deleteObject(b -> b.bucket(BUCKET).key(key));
         }
-        String key = "backups/bench/round-" + round + ".dump";
-        System.gc();
-        long heapBefore = usedHeap();
-        t = System.nanoTime();
-        StreamingBackup.Result r =
-            engine.run(pgDump, target, key, "zstd", "AES256", null, Duration.ofHours(1), p -> {});
-        double streaming = (System.nanoTime() - t) / 1e9;
-        Cpu c3 = Cpu.now(pgPort);
-        if (recording != null) {
-          recording.stop();
-          recording.dump(jfr);
-          recording.close();
-        }
-        String line =
-            String.format(
-                "round %d: pg_dump alone %.1f s [pg_dump %.1f, postgres %.1f, jvm %.1f cpu-s];"
-                    + " counts alone %.1f s [postgres %.1f cpu-s]; streaming %.1f s [pg_dump %.1f,"
-                    + " postgres %.1f, jvm %.1f cpu-s of which %.1f system], %d MB in %d parts, heap"
-                    + " used +%d MB after; ratio %.2f",
-                round,
-                dumpAlone,
-                c1.children - c0.children,
-                c1.postgres - c0.postgres,
-                c1.self - c0.self,
-                countsAlone,
-                c2.postgres - c1.postgres,
-                streaming,
-                c3.children - c2.children,
-                c3.postgres - c2.postgres,
-                c3.self - c2.self,
-                c3.selfSystem - c2.selfSystem,
-                r.bytes() / 1_000_000,
-                r.parts(),
-                (usedHeap() - heapBefore) / 1_000_000,
-                streaming / dumpAlone);
-        System.out.println(line);
-        lines.add(line);
-        s3.deleteObject(b -> b.bucket(BUCKET).key(key));
       }
+      sdkSigned.close();
       print(jfr);
       lines.forEach(System.out::println);
     } finally {
