@@ -67,12 +67,18 @@ tables=$(pg -d bench -c "select sum(pg_table_size(c.oid)) from pg_class c join p
 dbsize=$(pg -d bench -c "select pg_database_size('bench')")
 echo "tables $tables bytes, database $dbsize bytes" >&2
 
-upload() { # FILE KEY: one multipart upload of a file (16 MiB parts, like the streaming path)
+# FILE KEY: one multipart upload of a file (16 MiB parts, 2 at once, like the streaming path), each
+# byte treated as the worker's client treats it: a checksum per part in a header that S3 checks
+# (boto3: CRC32; the worker: CRC32C), the body not signed (botocore, like the Java SDK, signs it
+# over plain HTTP unless told not to; the worker's CheckedPartsSigning does not)
+upload() {
   "$ROLLGATE_TOOLS/venv/bin/python" - "$1" "$2" <<'PY'
 import sys, boto3
+from botocore.config import Config
 from boto3.s3.transfer import TransferConfig
 s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:18334", region_name="us-east-1",
-                  aws_access_key_id="rollgate", aws_secret_access_key="rollgate-dev-secret")
+                  aws_access_key_id="rollgate", aws_secret_access_key="rollgate-dev-secret",
+                  config=Config(s3={"payload_signing_enabled": False}))
 s3.upload_file(sys.argv[1], "rollgate-backups", sys.argv[2],
                Config=TransferConfig(multipart_chunksize=16 * 1024 * 1024, max_concurrency=2))
 PY
@@ -81,6 +87,36 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$worker_pid/status"; }
 dump=("$ROLLGATE_PG_BIN/pg_dump" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Fc --compress=zstd bench)
 now() { echo "$EPOCHREALTIME"; }
 since() { python3 -c "print(f'{$EPOCHREALTIME - $1:.1f}')"; }
+
+# where (a)'s wall time went: the CLI until the workflow started, each activity (queued, ran),
+# the workflow's own steps between them, and the CLI after the workflow closed (its history)
+breakdown() { # START_EPOCH WALL_SECONDS CLI_OUTPUT
+  local id
+  id=$(grep -o -m1 'backup/bench/[0-9]*T[0-9]*Z' "$3") || return 0
+  "$ROLLGATE_TEMPORAL_CLI" workflow show -w "$id" --address 127.0.0.1:17233 --output json 2>/dev/null |
+    python3 -c '
+import json, sys
+from datetime import datetime
+start, wall = float(sys.argv[1]), float(sys.argv[2])
+events = json.load(sys.stdin)["events"]
+def t(e): return datetime.fromisoformat(e["eventTime"].replace("Z", "+00:00")).timestamp()
+t0, t1 = t(events[0]), t(events[-1])
+parts, sched, busy = [f"CLI until started {t0 - start:.2f}"], {}, 0.0
+for e in events:
+    k = e["eventType"]
+    if k.endswith("ACTIVITY_TASK_SCHEDULED"):
+        sched[e["eventId"]] = (e["activityTaskScheduledEventAttributes"]["activityType"]["name"], t(e))
+    elif k.endswith("ACTIVITY_TASK_STARTED"):
+        a = e["activityTaskStartedEventAttributes"]; sched[a["scheduledEventId"]] += (t(e),)
+    elif k.endswith("ACTIVITY_TASK_COMPLETED"):
+        n, s, st = sched[e["activityTaskCompletedEventAttributes"]["scheduledEventId"]]
+        busy += t(e) - s
+        parts.append(f"{n} {t(e) - s:.2f} (queued {st - s:.2f})")
+parts.append(f"workflow steps between {t1 - t0 - busy:.2f}")
+parts.append(f"CLI after closed {start + wall - t1:.2f}")
+print("  (a) breakdown: " + ", ".join(parts) + f" ({len(events)} events)")
+' "$1" "$2"
+}
 
 results="$work/results"
 : >"$results"
@@ -97,6 +133,7 @@ for round in $(seq 0 "$ROUNDS"); do   # round 0 warms up (page cache, JIT) and i
   a=$(since "$t")
   grep -q COMPLETED "$work/a.out" || fail "backup not COMPLETED: $(tail -3 "$work/a.out")"
   size=$(bin/rollgate backup list --database bench -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["sizeBytes"])')
+  breakdown "$t" "$a" "$work/a.out" >&2
   # (b) naive: pg_dump to a file (same compression), then upload the file
   t=$(now)
   "${dump[@]}" -f "$work/bench.dump" || fail "pg_dump to file"
