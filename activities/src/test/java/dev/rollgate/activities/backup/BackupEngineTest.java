@@ -144,14 +144,18 @@ class BackupEngineTest {
   }
 
   static S3ClientBuilder clientBuilder(S3Proxy proxy) {
-    return CheckedPartsSigning.install(
-        S3Client.builder()
-            .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
-            .forcePathStyle(true)
-            .httpClient(UrlConnectionHttpClient.create()));
+    return CheckedPartsSigning.install(sdkSigningClientBuilder(proxy));
+  }
+
+  /** The same client with the SDK's own SigV4, which signs every body over plain HTTP. */
+  static S3ClientBuilder sdkSigningClientBuilder(S3Proxy proxy) {
+    return S3Client.builder()
+        .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
+        .forcePathStyle(true)
+        .httpClient(UrlConnectionHttpClient.create());
   }
 
   @AfterAll
@@ -469,30 +473,24 @@ class BackupEngineTest {
           c.createMultipartUpload(
                   b -> b.bucket(BUCKET).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
               .uploadId();
-      // a part whose bytes changed after its CRC32C was taken is refused by the server
-      assertThatThrownBy(
-              () ->
-                  c.uploadPart(
+      // part 1 with the CRC32C of the intact bytes, whatever bytes it sends
+      java.util.function.Function<byte[], String> partOne =
+          bytes ->
+              c.uploadPart(
                       b ->
                           b.bucket(BUCKET)
                               .key(key)
                               .uploadId(uploadId)
                               .partNumber(1)
                               .checksumCRC32C(checksum),
-                      RequestBody.fromBytes(corrupted)))
+                      RequestBody.fromBytes(bytes))
+                  .eTag();
+      // a part whose bytes changed after its CRC32C was taken is refused by the server
+      assertThatThrownBy(() -> partOne.apply(corrupted))
           .isInstanceOfSatisfying(
               S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(400));
       // the same part intact is taken, and the object is its bytes
-      String eTag =
-          c.uploadPart(
-                  b ->
-                      b.bucket(BUCKET)
-                          .key(key)
-                          .uploadId(uploadId)
-                          .partNumber(1)
-                          .checksumCRC32C(checksum),
-                  RequestBody.fromBytes(part))
-              .eTag();
+      String eTag = partOne.apply(part);
       c.completeMultipartUpload(
           b ->
               b.bucket(BUCKET)

@@ -143,18 +143,7 @@ class StreamingBackupProfile {
                           + ":"
                           + StreamingBackup.DEFAULT_PARTS_IN_FLIGHT)
                   .split(","));
-      S3Client sdkSigned =
-          S3Client.builder()
-              .endpointOverride(java.net.URI.create("http://127.0.0.1:" + proxy.getPort()))
-              .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-              .credentialsProvider(
-                  software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                      software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
-                          "key", "secret")))
-              .forcePathStyle(true)
-              .httpClient(
-                  software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
-              .build();
+      S3Client sdkSigned = BackupEngineTest.sdkSigningClientBuilder(proxy).build();
       Path jfr = Path.of("target", "streaming-backup.jfr").toAbsolutePath();
       List<String> lines = new ArrayList<>();
       for (int round = 0; round <= rounds; round++) {
