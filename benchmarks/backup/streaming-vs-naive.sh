@@ -49,7 +49,7 @@ bin/rollgate-dev --rollgate.dev.temporal-port=17233 --rollgate.dev.temporal-ui-p
 worker_pid=$!   # the JVM: bin/rollgate-dev execs it
 t0=$SECONDS
 until bin/rollgate status >/dev/null 2>&1; do
-  [ $((SECONDS - t0)) -lt 180 ] || fail "worker not up (see $work/worker.log)"
+  [ $((SECONDS - t0)) -lt 600 ] || fail "worker not up (see $work/worker.log)"
   sleep 1
 done
 pg() { "$ROLLGATE_PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
