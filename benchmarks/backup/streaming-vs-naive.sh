@@ -121,6 +121,7 @@ print("  (a) breakdown: " + ", ".join(parts) + f" ({len(events)} events)")
 results="$work/results"
 : >"$results"
 for round in $(seq 0 "$ROUNDS"); do   # round 0 warms up (page cache, JIT) and is not counted
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
   # (a) streaming, through the worker
   "$JAVA_HOME/bin/jcmd" "$worker_pid" GC.run >/dev/null 2>&1; sleep 1
   idle=$(rss_kb); peak=$idle
@@ -144,7 +145,7 @@ for round in $(seq 0 "$ROUNDS"); do   # round 0 warms up (page cache, JIT) and i
   t=$(now)
   "${dump[@]}" >/dev/null || fail "pg_dump to /dev/null"
   c=$(since "$t")
-  echo "round $round (load average before: $(cut -d' ' -f1-3 /proc/loadavg)): streaming ${a}s (peak RSS +$(( (peak - idle) / 1024 )) MB, dump $size bytes), naive ${b}s (temp file $tmpb bytes), pg_dump alone ${c}s" >&2
+  echo "round $round (load average before: $load, after: $(cut -d' ' -f1-3 /proc/loadavg)): streaming ${a}s (peak RSS +$(( (peak - idle) / 1024 )) MB, dump $size bytes), naive ${b}s (temp file $tmpb bytes), pg_dump alone ${c}s" >&2
   [ "$round" -gt 0 ] && echo "$a $b $c $(( (peak - idle) / 1024 )) $tmpb $size" >>"$results"
 done
 
