@@ -2,6 +2,7 @@ package dev.rollgate.worker;
 
 import dev.rollgate.activities.RedisConnections;
 import dev.rollgate.activities.audit.AuditActivitiesImpl;
+import dev.rollgate.activities.backup.CheckedPartsSigning;
 import dev.rollgate.activities.gate.PrometheusGuardrails;
 import dev.rollgate.activities.rollout.FlagActivitiesImpl;
 import dev.rollgate.activities.rollout.FlagPublisher;
@@ -80,12 +81,14 @@ class WorkerConfiguration {
             ? DefaultCredentialsProvider.builder().build()
             : StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(s3.accessKey(), s3.secretKey()));
-    return S3Client.builder()
-        .endpointOverride(s3.endpoint())
-        .region(Region.of(s3.region()))
-        .credentialsProvider(credentials)
-        .forcePathStyle(true)
-        .httpClient(UrlConnectionHttpClient.create())
+    // backup parts carry a CRC32C that S3 checks: not signed a second time over plain HTTP
+    return CheckedPartsSigning.install(
+            S3Client.builder()
+                .endpointOverride(s3.endpoint())
+                .region(Region.of(s3.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(true)
+                .httpClient(UrlConnectionHttpClient.create()))
         .build();
   }
 

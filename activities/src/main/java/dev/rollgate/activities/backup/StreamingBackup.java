@@ -3,6 +3,7 @@ package dev.rollgate.activities.backup;
 import dev.rollgate.activities.databases.DatabaseRegistry;
 import dev.rollgate.workflows.FailureType;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.zip.CRC32C;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
@@ -35,11 +37,14 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 /**
  * {@code pg_dump -Fc --compress=zstd|gzip} streamed into an S3 multipart upload with bounded
  * memory: at most {@code partsInFlight + 1} buffers of {@code partSize} bytes exist (one filling,
- * the others uploading). Each part carries its own SHA-256; the whole object's SHA-256 is computed
- * as the bytes pass. Rows are counted in the dump's own snapshot: a repeatable-read transaction
- * exports it, pg_dump runs with {@code --snapshot}, and the transaction stays open until pg_dump
- * has finished. Any failure aborts the upload and stops pg_dump; a non-zero exit is never a
- * success.
+ * the others uploading). pg_dump's output is read straight into the part buffers, and each byte is
+ * hashed once, as it arrives: the whole object's SHA-256 (what is recorded, and what a restore
+ * checks) and the part's CRC32C, which S3 verifies on each part. A SHA-256 per part, as before, was
+ * a second SHA-256 pass here and a third where the server checked it and combined the parts'
+ * checksums, for an integrity check the CRC32C gives (issue 19's profile). Rows are counted in the
+ * dump's own snapshot: a repeatable-read transaction exports it, pg_dump runs with {@code
+ * --snapshot}, and the transaction stays open until pg_dump has finished. Any failure aborts the
+ * upload and stops pg_dump; a non-zero exit is never a success.
  */
 public final class StreamingBackup {
   public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -169,7 +174,7 @@ public final class StreamingBackup {
                   b.bucket(settings.bucket())
                       .key(key)
                       .contentType("application/octet-stream")
-                      .checksumAlgorithm(ChecksumAlgorithm.SHA256);
+                      .checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
                   if (settings.serverSideEncryption()) {
                     b.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
                     if (kmsKeyId != null && !kmsKeyId.isBlank()) {
@@ -257,6 +262,7 @@ public final class StreamingBackup {
         lastBeat = beat(progress, bytes, started, lastBeat, true);
       }
       int filled = 0;
+      CRC32C crc = new CRC32C();
       while (filled < buf.length) {
         int n = in.read(buf, filled, buf.length - filled);
         if (n < 0) {
@@ -264,6 +270,7 @@ public final class StreamingBackup {
           break;
         }
         whole.update(buf, filled, n);
+        crc.update(buf, filled, n);
         filled += n;
         bytes += n;
         lastBeat = beat(progress, bytes, started, lastBeat, false);
@@ -276,11 +283,12 @@ public final class StreamingBackup {
       int number = ++partNumber;
       byte[] part = buf;
       int length = filled;
+      int checksum = (int) crc.getValue();
       uploads.add(
           pool.submit(
               () -> {
                 try {
-                  return uploadPart(key, uploadId, number, part, length);
+                  return uploadPart(key, uploadId, number, part, length, checksum);
                 } catch (Throwable t) {
                   failure.compareAndSet(null, t);
                   throw t;
@@ -309,10 +317,9 @@ public final class StreamingBackup {
   }
 
   private CompletedPart uploadPart(
-      String key, String uploadId, int number, byte[] buf, int length) {
-    MessageDigest d = sha256();
-    d.update(buf, 0, length);
-    String checksum = Base64.getEncoder().encodeToString(d.digest());
+      String key, String uploadId, int number, byte[] buf, int length, int crc32c) {
+    String checksum =
+        Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt(crc32c).array());
     UploadPartResponse r =
         s3.uploadPart(
             b ->
@@ -321,7 +328,7 @@ public final class StreamingBackup {
                     .uploadId(uploadId)
                     .partNumber(number)
                     .contentLength((long) length)
-                    .checksumSHA256(checksum),
+                    .checksumCRC32C(checksum),
             RequestBody.fromContentProvider(
                 () -> new java.io.ByteArrayInputStream(buf, 0, length),
                 length,
@@ -329,7 +336,7 @@ public final class StreamingBackup {
     return CompletedPart.builder()
         .partNumber(number)
         .eTag(r.eTag())
-        .checksumSHA256(checksum)
+        .checksumCRC32C(checksum)
         .build();
   }
 

@@ -25,6 +25,7 @@ import io.temporal.testing.TestActivityEnvironment;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,6 +34,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -52,10 +55,18 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -84,28 +95,8 @@ class BackupEngineTest {
     s3Dir = Path.of("target", "s3proxy-" + UUID.randomUUID()).toAbsolutePath();
     state = Path.of("target", "state-" + UUID.randomUUID()).toAbsolutePath();
     Files.createDirectories(s3Dir);
-    Properties props = new Properties();
-    props.setProperty("jclouds.filesystem.basedir", s3Dir.toString());
-    var blobs = BlobStores.create("filesystem", props);
-    blobs.createContainer(BUCKET);
-    int port = TestInfra.freePort();
-    proxy =
-        S3Proxy.builder()
-            .blobStore(blobs)
-            .endpoint(URI.create("http://127.0.0.1:" + port))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "key", "secret")
-            .build();
-    proxy.start();
-    org.awaitility.Awaitility.await().until(() -> "STARTED".equals(proxy.getState()));
-    s3 =
-        S3Client.builder()
-            .endpointOverride(URI.create("http://127.0.0.1:" + port))
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
-            .forcePathStyle(true)
-            .httpClient(UrlConnectionHttpClient.create())
-            .build();
+    proxy = s3Proxy(s3Dir);
+    s3 = client(proxy);
     try (Connection c = infra.dataSource.getConnection();
         Statement s = c.createStatement()) {
       s.execute("create database shop");
@@ -128,6 +119,43 @@ class BackupEngineTest {
               + " md5(random()::text) || md5(random()::text) from generate_series(1, 150000);");
     }
     store = new BackupStore(infra.db);
+  }
+
+  /** S3Proxy on a free loopback port, its filesystem under {@code dir}, bucket {@link #BUCKET}. */
+  static S3Proxy s3Proxy(Path dir) throws Exception {
+    Properties props = new Properties();
+    props.setProperty("jclouds.filesystem.basedir", dir.toString());
+    var blobs = BlobStores.create("filesystem", props);
+    blobs.createContainer(BUCKET);
+    S3Proxy started =
+        S3Proxy.builder()
+            .blobStore(blobs)
+            .endpoint(URI.create("http://127.0.0.1:" + TestInfra.freePort()))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "key", "secret")
+            .build();
+    started.start();
+    org.awaitility.Awaitility.await().until(() -> "STARTED".equals(started.getState()));
+    return started;
+  }
+
+  /** A client of {@code proxy} built as the worker's is (WorkerConfiguration). */
+  static S3Client client(S3Proxy proxy) {
+    return clientBuilder(proxy).build();
+  }
+
+  static S3ClientBuilder clientBuilder(S3Proxy proxy) {
+    return CheckedPartsSigning.install(sdkSigningClientBuilder(proxy));
+  }
+
+  /** The same client with the SDK's own SigV4, which signs every body over plain HTTP. */
+  static S3ClientBuilder sdkSigningClientBuilder(S3Proxy proxy) {
+    return S3Client.builder()
+        .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("key", "secret")))
+        .forcePathStyle(true)
+        .httpClient(UrlConnectionHttpClient.create());
   }
 
   @AfterAll
@@ -285,11 +313,20 @@ class BackupEngineTest {
     assertThat(new String(object, 0, 5)).isEqualTo("PGDMP");
     assertThat(objects("backups/shop/backup_shop_20261128T020000Z")).hasSize(1);
     assertThat(openUploads(b.objectKey())).isZero();
-    // progress was reported as the dump went; Temporal throttles heartbeats and may drop the last
-    // one still pending when the activity completes, so the last seen need not be the final size
+    // each part carried the CRC32C computed as its bytes passed, which the server checked: the
+    // object's checksum is the composite of its parts' (SHA-256 is computed once, for the whole)
+    var head =
+        s3.headObject(r -> r.bucket(BUCKET).key(b.objectKey()).checksumMode(ChecksumMode.ENABLED));
+    assertThat(head.checksumCRC32C()).matches("[A-Za-z0-9+/]{6}==-[0-9]+");
+    assertThat(head.checksumSHA256()).isNull();
+    // heartbeats report the bytes so far; Temporal throttles them (the first goes at once, later
+    // ones at its interval, and one still pending when the activity completes is dropped), so the
+    // last one seen need not be the final count: on a slow machine it rarely is
     assertThat(beats).isNotEmpty();
-    assertThat(beats).extracting(StreamingBackup.Progress::bytes).isSorted();
-    assertThat(beats.getLast().bytes()).isPositive().isLessThanOrEqualTo(b.sizeBytes());
+    assertThat(beats)
+        .extracting(StreamingBackup.Progress::bytes)
+        .isSorted()
+        .allSatisfy(n -> assertThat(n).isPositive().isLessThanOrEqualTo(b.sizeBytes()));
 
     // idempotent: the same id returns the completed backup, no second object
     BackupInfo again = backupStub(engine()).dump(job("backup/shop/20261128T020000Z"));
@@ -405,6 +442,88 @@ class BackupEngineTest {
             });
     assertThat(restore.exists("shop", "shop_bad")).isFalse();
     assertThat(Files.list(state.resolve("tmp/restore"))).isEmpty();
+  }
+
+  @Test
+  void partsGoUnsignedOverPlainHttpAndAPartNotMatchingItsCrc32cIsRefused() {
+    List<SdkHttpRequest> sent = new CopyOnWriteArrayList<>();
+    ExecutionInterceptor recorder =
+        new ExecutionInterceptor() {
+          @Override
+          public void beforeTransmission(
+              Context.BeforeTransmission context, ExecutionAttributes attributes) {
+            sent.add(context.httpRequest());
+          }
+        };
+    String key = "unsigned/" + UUID.randomUUID();
+    byte[] part = new byte[StreamingBackup.MIN_PART_SIZE];
+    new java.util.Random(19).nextBytes(part);
+    CRC32C crc = new CRC32C();
+    crc.update(part);
+    String checksum =
+        Base64.getEncoder()
+            .encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    byte[] corrupted = part.clone();
+    corrupted[part.length / 2] ^= 1;
+    try (S3Client c =
+        clientBuilder(proxy)
+            .overrideConfiguration(o -> o.addExecutionInterceptor(recorder))
+            .build()) {
+      String uploadId =
+          c.createMultipartUpload(
+                  b -> b.bucket(BUCKET).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
+              .uploadId();
+      // part 1 with the CRC32C of the intact bytes, whatever bytes it sends
+      java.util.function.Function<byte[], String> partOne =
+          bytes ->
+              c.uploadPart(
+                      b ->
+                          b.bucket(BUCKET)
+                              .key(key)
+                              .uploadId(uploadId)
+                              .partNumber(1)
+                              .checksumCRC32C(checksum),
+                      RequestBody.fromBytes(bytes))
+                  .eTag();
+      // a part whose bytes changed after its CRC32C was taken is refused by the server
+      assertThatThrownBy(() -> partOne.apply(corrupted))
+          .isInstanceOfSatisfying(
+              S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(400));
+      // the same part intact is taken, and the object is its bytes
+      String eTag = partOne.apply(part);
+      c.completeMultipartUpload(
+          b ->
+              b.bucket(BUCKET)
+                  .key(key)
+                  .uploadId(uploadId)
+                  .multipartUpload(
+                      m -> m.parts(p -> p.partNumber(1).eTag(eTag).checksumCRC32C(checksum))));
+      assertThat(c.getObjectAsBytes(r -> r.bucket(BUCKET).key(key)).asByteArray()).isEqualTo(part);
+    }
+    // both parts went as they are, unsigned, with their CRC32C; the SDK alone would have sent them
+    // aws-chunked with a SHA-256 signature per 128 KiB chunk (plain HTTP)
+    List<SdkHttpRequest> parts =
+        sent.stream().filter(r -> r.rawQueryParameters().containsKey("partNumber")).toList();
+    assertThat(parts)
+        .hasSize(2)
+        .allSatisfy(
+            r -> {
+              assertThat(r.protocol()).isEqualTo("http");
+              assertThat(r.firstMatchingHeader("x-amz-content-sha256"))
+                  .contains("UNSIGNED-PAYLOAD");
+              assertThat(r.firstMatchingHeader("x-amz-checksum-crc32c")).contains(checksum);
+              assertThat(r.firstMatchingHeader("Content-Encoding")).isEmpty();
+              assertThat(r.firstMatchingHeader("Content-Length"))
+                  .contains(String.valueOf(part.length));
+            });
+    // requests without a checksum of their own keep the SDK's signing of their body
+    assertThat(sent)
+        .filteredOn(r -> r.rawQueryParameters().containsKey("uploads"))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.firstMatchingHeader("x-amz-content-sha256").orElseThrow())
+                    .matches("[0-9a-f]{64}"));
   }
 
   @Test

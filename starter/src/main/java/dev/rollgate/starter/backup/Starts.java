@@ -20,6 +20,8 @@ import io.temporal.common.SearchAttributes;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Starting a backup, restore or drill (and a migration: {@link #start}, {@link #requireDatabase}),
@@ -27,7 +29,8 @@ import java.util.List;
  */
 public final class Starts {
   /**
-   * How often {@code --wait} looks; a progress line is printed at most this often off a terminal.
+   * How often {@code --wait} looks at the phase and progress; a progress line is printed at most
+   * this often off a terminal. The end is seen at once (a long poll on the result in between).
    */
   static final Duration POLL = Duration.ofMillis(500);
 
@@ -160,7 +163,9 @@ public final class Starts {
         }
       }
       out.flush();
-      sleep(POLL);
+      if (closesWithin(stub, POLL)) {
+        break;
+      }
     }
     if (inPlace) {
       out.println();
@@ -172,12 +177,18 @@ public final class Starts {
     }
   }
 
-  static void sleep(Duration d) {
+  /**
+   * Waits up to {@code d} for the workflow to close: a long poll on its result that returns as soon
+   * as it closes, so {@code --wait} ends with the workflow, not up to a poll interval later.
+   */
+  static boolean closesWithin(WorkflowStub stub, Duration d) {
     try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException("interrupted");
+      stub.getResult(d.toMillis(), TimeUnit.MILLISECONDS, Object.class);
+      return true;
+    } catch (TimeoutException stillRunning) {
+      return false;
+    } catch (RuntimeException closedOrUnreachable) {
+      return true; // closed unsuccessfully, or not reachable: getResult below says which
     }
   }
 

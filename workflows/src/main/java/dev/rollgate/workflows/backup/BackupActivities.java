@@ -18,10 +18,10 @@ public interface BackupActivities {
 
   /**
    * Streams {@code pg_dump} through compression into an S3 multipart upload (bounded memory,
-   * SHA-256 per part and of the whole object, server-side encryption), counts rows in the dump's
-   * own snapshot and writes the metadata row. Heartbeats bytes and MB/s. Idempotent by {@link
-   * DumpJob#backupId()}: a completed backup is returned as it is; a retry aborts the id's stale
-   * multipart uploads first, so there is never a second object or an orphaned upload.
+   * SHA-256 of the whole object and CRC32C per part, server-side encryption), counts rows in the
+   * dump's own snapshot and writes the metadata row. Heartbeats bytes and MB/s. Idempotent by
+   * {@link DumpJob#backupId()}: a completed backup is returned as it is; a retry aborts the id's
+   * stale multipart uploads first, so there is never a second object or an orphaned upload.
    */
   @ActivityMethod(name = "DumpToS3")
   BackupInfo dump(DumpJob job);
