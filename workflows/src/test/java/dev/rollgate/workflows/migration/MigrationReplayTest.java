@@ -13,14 +13,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Replays recorded migration histories (histories/migration-*.json: one that contracts after a
- * paused backup check, one rolled back by a failed verify) against today's code, with a negative
- * control. To record new ones, run MigrationWorkflowTest and copy
+ * Replays recorded migration histories (migration-histories/migration-*.json: one that contracts
+ * after a paused backup check, one rolled back by a failed verify) against today's code, with a
+ * negative control. To record new ones, run MigrationWorkflowTest and copy
  * target/recorded-histories-migration/*.json.
  */
 class MigrationReplayTest {
   private static WorkflowExecutionHistory read(String name) throws Exception {
-    Path p = Path.of(MigrationReplayTest.class.getResource("/histories/" + name).toURI());
+    Path p = Path.of(MigrationReplayTest.class.getResource("/migration-histories/" + name).toURI());
     return WorkflowExecutionHistory.fromJson(Files.readString(p));
   }
 
