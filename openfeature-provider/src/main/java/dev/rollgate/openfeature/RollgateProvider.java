@@ -85,6 +85,7 @@ public final class RollgateProvider extends EventProvider {
    */
   @Override
   public void initialize(EvaluationContext evaluationContext) {
+    client.removeListener(listener); // initialized again: listen once
     client.addListener(listener);
     if (!client.isStarted()) {
       ownsClient = true;
