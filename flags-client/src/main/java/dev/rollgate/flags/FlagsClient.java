@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -109,11 +110,13 @@ public final class FlagsClient implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean resyncPending = new AtomicBoolean();
   private final List<Meter> meters = new ArrayList<>();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   private volatile FlagSnapshot snapshot = FlagSnapshot.empty();
   private volatile long lastLoadNanos = System.nanoTime();
   private volatile RefreshFailure lastFailure;
   private volatile boolean initialLoadAttempted;
+  private volatile boolean loadedOnce;
 
   private ClientResources clientResources;
   private RedisClient redisClient;
@@ -283,13 +286,87 @@ public final class FlagsClient implements AutoCloseable {
       }
     }
     if (loaded == null) {
+      RefreshFailure failure = lastFailure;
+      for (Listener listener : listeners) {
+        notifyQuietly(() -> listener.refreshFailed(failure));
+      }
       return false;
     }
+    FlagSnapshot before;
+    FlagSnapshot after;
     synchronized (swapLock) {
-      snapshot = snapshot.reconcile(loaded);
+      before = snapshot;
+      after = before.reconcile(loaded);
+      snapshot = after;
     }
     lastLoadNanos = System.nanoTime();
+    loadedOnce = true;
+    snapshotSwapped(before, after);
+    for (Listener listener : listeners) {
+      notifyQuietly(listener::refreshSucceeded);
+    }
     return true;
+  }
+
+  /** Whether {@link #start()} has been called. */
+  public boolean isStarted() {
+    return started.get();
+  }
+
+  /** Whether a full load (Redis or JDBC) has succeeded at least once, i.e. the first snapshot. */
+  public boolean hasLoaded() {
+    return loadedOnce;
+  }
+
+  /**
+   * Adds a listener for snapshot changes and full-load outcomes. Listeners run on the thread that
+   * changed the snapshot (the poller, a Redis I/O thread, or the caller of {@link #refresh()}),
+   * after the swap, outside any lock; keep them short. Evaluation does not look at listeners.
+   */
+  public void addListener(Listener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Removes a listener added with {@link #addListener}. */
+  public void removeListener(Listener listener) {
+    listeners.remove(listener);
+  }
+
+  /**
+   * Told about changes of the served snapshot and about full loads; every method has an empty
+   * default. A listener that throws is logged and ignored.
+   */
+  public interface Listener {
+    /**
+     * The served snapshot was replaced ({@code before != after}): by a push, a deletion or a full
+     * load. A full load that changed nothing still calls this; compare the snapshots.
+     */
+    default void snapshotChanged(FlagSnapshot before, FlagSnapshot after) {}
+
+    /** A full load succeeded (after {@link #snapshotChanged}, when that was called). */
+    default void refreshSucceeded() {}
+
+    /**
+     * Every source failed on a full load: the last snapshot (possibly empty) keeps being served.
+     */
+    default void refreshFailed(RefreshFailure failure) {}
+  }
+
+  private void snapshotSwapped(FlagSnapshot before, FlagSnapshot after) {
+    if (before == after) {
+      return;
+    }
+    for (Listener listener : listeners) {
+      notifyQuietly(() -> listener.snapshotChanged(before, after));
+    }
+  }
+
+  private static void notifyQuietly(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.warn("Rollgate flags: a listener failed: {}", oneLine(e));
+    }
   }
 
   /** Stops the poller, closes the Redis connections and removes the meters. Idempotent. */
@@ -424,8 +501,11 @@ public final class FlagsClient implements AutoCloseable {
       recordFailure("push", e);
       return;
     }
+    FlagSnapshot before;
+    FlagSnapshot after;
     synchronized (swapLock) {
       FlagSnapshot current = snapshot;
+      before = current;
       if (decoded instanceof FlagDeletion deletion) {
         FlagSnapshot next = current.without(deletion);
         if (next != current) {
@@ -440,7 +520,9 @@ public final class FlagsClient implements AutoCloseable {
           log.debug("Rollgate flags: applied {} v{} from push", flag.name(), flag.version());
         }
       }
+      after = snapshot;
     }
+    snapshotSwapped(before, after);
   }
 
   private void ensureRedisConnected() {
