@@ -28,12 +28,17 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.flywaydb.core.Flyway;
 import org.jooq.SQLDialect;
@@ -50,7 +55,10 @@ import org.junit.jupiter.api.Test;
  * MigrationPlans#SCHEMA}, and Rollgate's own database (Flyway) holding real backup rows: render
  * reads the server's version, preflight runs the plan's catalogue checks and reports long
  * transactions and lock holders, verify counts mismatches, the contract's backup must be completed,
- * verified by a drill and newer than expand, rollback removes what expand added.
+ * verified by a drill and newer than expand, rollback removes what expand added; and the
+ * versioned-schema scenario on the activities: an old-version and a new-version client ({@code
+ * search_path}) write until the real backfill (BackfillEngine, keyset batches) is done, then verify
+ * counts 0 and contract keeps every write.
  */
 class MigrationActivitiesTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -385,5 +393,116 @@ class MigrationActivitiesTest {
     // again: nothing left to remove, no error
     activities.rollback(job);
     assertThat(count("SELECT count(*) FROM public.orders")).isEqualTo(200);
+  }
+
+  // ---- versioned schemas through the activities ----
+
+  /**
+   * Inserts (and updates a seeded row) through {@code c} until {@code stop} is set and at least 50
+   * rows are in; returns the rows inserted.
+   */
+  private static int write(Connection c, String insert, String update, AtomicBoolean stop, int base)
+      throws SQLException {
+    int i = 0;
+    try (PreparedStatement ins = c.prepareStatement(insert);
+        PreparedStatement upd = c.prepareStatement(update)) {
+      while (!stop.get() || i < 50) {
+        ins.setString(1, (base + i) + ".25");
+        ins.executeUpdate();
+        upd.setString(1, (base + i) + ".5");
+        upd.setLong(2, 2L * i + (base == 0 ? 1 : 2));
+        upd.executeUpdate();
+        i++;
+      }
+    }
+    return i;
+  }
+
+  @Test
+  void twoVersionsWriteWhileTheRealBackfillRunsAndVerifyAndContractKeepEveryWrite()
+      throws Exception {
+    sql(
+        "INSERT INTO public.orders (customer_id, amount, status, legacy)"
+            + " SELECT g % 20 + 1, (g * 1.5)::text, 'paid', 'x' FROM generate_series(1, 5000) g");
+    PlannedMigration p =
+        activities.render(
+            database,
+            MigrationPlans.plan(
+                "m_v", CHANGE_AMOUNT, MigrationPlans.OPERATIONS.get("rename_column"), ADD_NOTE));
+    activities.preflight(p);
+    expand(p);
+    AtomicBoolean stop = new AtomicBoolean();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try (Connection old = registry.target(database).open();
+        Connection neu = registry.target(database).open()) {
+      try (Statement st = neu.createStatement()) {
+        st.execute("SET search_path TO public_m_v, public");
+      }
+      Future<Integer> oldWrites =
+          pool.submit(
+              () ->
+                  write(
+                      old,
+                      "INSERT INTO orders (customer_id, amount, status) VALUES (1, ?, 'old')",
+                      "UPDATE orders SET amount = ? WHERE id = ?",
+                      stop,
+                      0));
+      Future<Integer> newWrites =
+          pool.submit(
+              () ->
+                  write(
+                      neu,
+                      "INSERT INTO orders (customer_id, amount, state) VALUES (2, ?::numeric, 'new')",
+                      "UPDATE orders SET amount = ?::numeric WHERE id = ?",
+                      stop,
+                      100_000));
+      BackfillProgress done;
+      try {
+        done = backfill(p, "migration/" + database + "/m_v/run-1/backfill");
+      } finally {
+        stop.set(true);
+      }
+      int olds = oldWrites.get();
+      int news = newWrites.get();
+      System.out.printf(
+          "backfill: %d rows in %d batches, throttled %d ms; writes: %d old, %d new%n",
+          done.rowsDone(), done.batches(), done.throttledMillis(), olds, news);
+      // the backfill covers the rows present at its start; later rows are the triggers' job
+      assertThat(done.rowsTotal()).isBetween(5_200L, 5_200L + olds + news);
+      assertThat(done.batches()).isGreaterThan(1);
+      assertThat(mismatches(activities.verify(database, p.verify()))).isZero();
+      assertThat(count("SELECT count(*) FROM public.orders")).isEqualTo(5_200L + olds + news);
+      assertThat(
+              count(
+                  "SELECT count(*) FROM public.orders WHERE note IS NULL OR amount IS NULL"
+                      + " OR _rg_new_amount IS DISTINCT FROM amount::numeric(12,2)"))
+          .as("old and new amount agree, note filled, on every row")
+          .isZero();
+      // each version reads the other's writes in its own shape
+      try (Statement st = old.createStatement();
+          ResultSet r = st.executeQuery("SELECT count(*) FROM orders WHERE status = 'new'")) {
+        r.next();
+        assertThat(r.getLong(1)).isEqualTo(news);
+      }
+      try (Statement st = neu.createStatement();
+          ResultSet r =
+              st.executeQuery(
+                  "SELECT count(*) FROM orders WHERE state = 'old' AND amount::text LIKE '%.25'")) {
+        r.next();
+        assertThat(r.getLong(1)).isEqualTo(olds);
+      }
+      int i = 0;
+      for (SqlStep step : p.contract()) {
+        activities.execute(new StepJob(database, step, "m_v/contract/" + i++, 500, 60_000, 10_000));
+      }
+      assertThat(
+              count(
+                  "SELECT count(*) FROM public.orders WHERE state = 'new' AND pg_typeof(amount) = 'numeric'::regtype"))
+          .as("after contract the table has the new shape with every write kept")
+          .isEqualTo(news);
+      assertThat(count("SELECT count(*) FROM public.orders WHERE state = 'old'")).isEqualTo(olds);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
