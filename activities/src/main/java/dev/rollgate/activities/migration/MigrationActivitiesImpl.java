@@ -24,6 +24,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -36,14 +37,22 @@ public class MigrationActivitiesImpl implements MigrationActivities {
   private static final Logger log = LoggerFactory.getLogger(MigrationActivitiesImpl.class);
 
   /** Transactions open longer than this are reported by preflight. */
-  static final String LONG_TRANSACTION = "1 minute";
+  static final Duration LONG_TRANSACTION = Duration.ofMinutes(1);
 
   private final DatabaseRegistry registry;
   private final BackupStore backups;
+  private final Duration longTransaction;
 
   public MigrationActivitiesImpl(DatabaseRegistry registry, BackupStore backups) {
+    this(registry, backups, LONG_TRANSACTION);
+  }
+
+  /** With another threshold for long-running transactions (tests cannot wait a minute). */
+  MigrationActivitiesImpl(
+      DatabaseRegistry registry, BackupStore backups, Duration longTransaction) {
     this.registry = registry;
     this.backups = backups;
+    this.longTransaction = longTransaction;
   }
 
   private static Consumer<Object> heartbeat() {
@@ -103,33 +112,36 @@ public class MigrationActivitiesImpl implements MigrationActivities {
         throw FailureType.INVALID_INPUT.permanent(
             "preflight refused the plan: " + String.join("; ", failed));
       }
-      return new MigrationPreflight(version, major, findings(c, plan.tables()));
+      return new MigrationPreflight(version, major, findings(c, plan.tables(), longTransaction));
     } catch (SQLException e) {
       throw TargetSql.failure("preflight of " + plan.database(), e);
     }
   }
 
   /** Long-running transactions, lock holders on the tables, replica replay lag. */
-  static List<String> findings(Connection c, List<String> tables) throws SQLException {
+  static List<String> findings(Connection c, List<String> tables, Duration longTransaction)
+      throws SQLException {
     List<String> found = new ArrayList<>();
-    try (Statement s = c.createStatement();
-        ResultSet r =
-            s.executeQuery(
-                "SELECT pid, usename, date_trunc('second', now() - xact_start)::text,"
-                    + " coalesce(state, ''), left(coalesce(query, ''), 80)"
-                    + " FROM pg_stat_activity WHERE xact_start < now() - interval '"
-                    + LONG_TRANSACTION
-                    + "' AND pid <> pg_backend_pid() ORDER BY xact_start")) {
-      while (r.next()) {
-        found.add(
-            String.format(
-                Locale.ROOT,
-                "long-running transaction: pid %d (%s) open for %s, %s: %s",
-                r.getInt(1),
-                r.getString(2),
-                r.getString(3),
-                r.getString(4),
-                r.getString(5)));
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "SELECT pid, usename, date_trunc('second', now() - xact_start)::text,"
+                + " coalesce(state, ''), left(coalesce(query, ''), 80)"
+                + " FROM pg_stat_activity"
+                + " WHERE xact_start < now() - make_interval(secs => ? / 1000.0)"
+                + " AND pid <> pg_backend_pid() ORDER BY xact_start")) {
+      p.setLong(1, longTransaction.toMillis());
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          found.add(
+              String.format(
+                  Locale.ROOT,
+                  "long-running transaction: pid %d (%s) open for %s, %s: %s",
+                  r.getInt(1),
+                  r.getString(2),
+                  r.getString(3),
+                  r.getString(4),
+                  r.getString(5)));
+        }
       }
     }
     for (String table : tables) {

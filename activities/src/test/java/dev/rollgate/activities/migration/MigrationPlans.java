@@ -91,10 +91,17 @@ final class MigrationPlans {
   private MigrationPlans() {}
 
   static MigrationPlan plan(String name, String... operations) {
+    return planWithKeys(name, "{\"orders\":[\"id\"],\"customers\":[\"id\"]}", operations);
+  }
+
+  /** A plan declaring {@code keys} (JSON: table → key columns). */
+  static MigrationPlan planWithKeys(String name, String keys, String... operations) {
     String json =
         "{\"name\":\""
             + name
-            + "\",\"keys\":{\"orders\":[\"id\"],\"customers\":[\"id\"]},\"operations\":["
+            + "\",\"keys\":"
+            + keys
+            + ",\"operations\":["
             + String.join(",", operations)
             + "]}";
     try {
