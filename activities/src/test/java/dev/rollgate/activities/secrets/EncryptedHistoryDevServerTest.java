@@ -87,21 +87,7 @@ class EncryptedHistoryDevServerTest {
     bao = new OpenBaoFixture(List.of(), Duration.ofMinutes(5), Duration.ofMinutes(10));
     DataSource data = bao.postgres.getPostgresDatabase();
     Flyway.configure().dataSource(data).load().migrate();
-    secrets =
-        VaultSecrets.connect(
-            new VaultSecrets.Settings(
-                bao.address(),
-                null,
-                bao.appRole.roleId(),
-                bao.appRole.secretId(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null),
-            null);
+    secrets = bao.appRoleSecrets();
     EncryptingCodec codec =
         new EncryptingCodec(
             new DataKeys(secrets.operations(), DSL.using(data, SQLDialect.POSTGRES)));

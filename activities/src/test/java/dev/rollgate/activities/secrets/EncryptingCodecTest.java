@@ -57,21 +57,7 @@ class EncryptingCodecTest {
 
   private EncryptingCodec codec() {
     if (secrets == null) {
-      secrets =
-          VaultSecrets.connect(
-              new VaultSecrets.Settings(
-                  bao.address(),
-                  null,
-                  bao.appRole.roleId(),
-                  bao.appRole.secretId(),
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null),
-              null);
+      secrets = bao.appRoleSecrets();
     }
     return new EncryptingCodec(new DataKeys(secrets.operations(), db));
   }
