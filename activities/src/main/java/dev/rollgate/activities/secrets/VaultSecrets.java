@@ -318,6 +318,14 @@ public final class VaultSecrets implements SecretSource, AutoCloseable {
     return secrets;
   }
 
+  /**
+   * The authenticated client (for the payload codec's {@link DataKeys}); the session is this
+   * source's (token or AppRole).
+   */
+  public org.springframework.vault.core.VaultOperations operations() {
+    return template;
+  }
+
   // ------------------------------------------------------------------ KV v2
 
   @Override

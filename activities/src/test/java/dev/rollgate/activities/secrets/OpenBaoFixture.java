@@ -90,6 +90,24 @@ final class OpenBaoFixture implements AutoCloseable {
     await().atMost(Duration.ofSeconds(15)).until(() -> !process.isAlive());
   }
 
+  /** A secret source logged in with Rollgate's AppRole (its policy applies), default settings. */
+  VaultSecrets appRoleSecrets() {
+    return VaultSecrets.connect(
+        new VaultSecrets.Settings(
+            address(),
+            null,
+            appRole.roleId(),
+            appRole.secretId(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null),
+        null);
+  }
+
   VaultEndpoint endpoint() {
     return VaultEndpoint.from(address());
   }

@@ -9,7 +9,6 @@ import dev.rollgate.workflows.backup.BackupWords;
 import dev.rollgate.workflows.release.ReleaseStatus;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.client.WorkflowStub;
-import io.temporal.common.converter.DefaultDataConverter;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Locale;
@@ -62,8 +61,12 @@ final class BackupStatusView implements Kind.StatusView {
       }
       try {
         JsonNode details =
-            DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
-                0, Optional.of(a.getHeartbeatDetails()), JsonNode.class, JsonNode.class);
+            temporal
+                .client
+                .getOptions()
+                .getDataConverter()
+                .fromPayloads(
+                    0, Optional.of(a.getHeartbeatDetails()), JsonNode.class, JsonNode.class);
         return new Progress(
             a.getActivityType().getName(),
             details.path("bytes").asLong(),

@@ -8,9 +8,12 @@ import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.converter.CodecDataConverter;
+import io.temporal.common.converter.GlobalDataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A checked connection to Temporal: reachable within seconds and the namespace exists. */
@@ -54,7 +57,19 @@ public final class TemporalConnection implements AutoCloseable {
               DescribeNamespaceRequest.newBuilder().setNamespace(options.namespace).build());
       WorkflowClient client =
           WorkflowClient.newInstance(
-              service, WorkflowClientOptions.newBuilder().setNamespace(options.namespace).build());
+              service,
+              WorkflowClientOptions.newBuilder()
+                  .setNamespace(options.namespace)
+                  // the worker may encrypt payloads (OpenBao): decode them through its /codec
+                  .setDataConverter(
+                      new CodecDataConverter(
+                          GlobalDataConverter.get(),
+                          List.of(
+                              new RemoteCodec(
+                                  options.workerUrl,
+                                  options.namespace,
+                                  System.getenv("ROLLGATE_CODEC_TOKEN")))))
+                  .build());
       return new TemporalConnection(options, service, client, info);
     } catch (StatusRuntimeException e) {
       service.shutdownNow();

@@ -10,7 +10,6 @@ import dev.rollgate.workflows.migration.VerifyResult;
 import dev.rollgate.workflows.release.Words;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.client.WorkflowStub;
-import io.temporal.common.converter.DefaultDataConverter;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,11 +63,15 @@ final class MigrationStatusView implements Kind.StatusView {
         continue;
       }
       try {
-        return DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
-            0,
-            Optional.of(a.getHeartbeatDetails()),
-            BackfillProgress.class,
-            BackfillProgress.class);
+        return temporal
+            .client
+            .getOptions()
+            .getDataConverter()
+            .fromPayloads(
+                0,
+                Optional.of(a.getHeartbeatDetails()),
+                BackfillProgress.class,
+                BackfillProgress.class);
       } catch (RuntimeException e) {
         return null; // a heartbeat of another shape
       }

@@ -71,6 +71,7 @@ public final class DevStack implements AutoCloseable {
   private String temporalMode = "none";
   private int postgresPort;
   private volatile boolean closed;
+  private boolean encryptPayloads = true;
 
   private DevStack(Path state) {
     this.state = state;
@@ -79,8 +80,17 @@ public final class DevStack implements AutoCloseable {
   }
 
   public static DevStack start(RollgateProperties.Dev settings) {
+    return start(settings, true);
+  }
+
+  /**
+   * @param encryptPayloads {@code rollgate.secrets.encrypt-payloads}: with OpenBao the worker
+   *     encrypts payloads, and the Web UI is pointed at its codec endpoint
+   */
+  public static DevStack start(RollgateProperties.Dev settings, boolean encryptPayloads) {
     Path state = settings.stateDir().toAbsolutePath();
     DevStack stack = new DevStack(state);
+    stack.encryptPayloads = encryptPayloads;
     long t0 = System.nanoTime();
     try {
       // scratch files of earlier runs (this JVM's own java.io.tmpdir is here with bin/rollgate-dev)
@@ -331,6 +341,13 @@ public final class DevStack implements AutoCloseable {
                   "synchronous=normal",
                   "--log-level",
                   "warn"));
+      String codec = codecEndpoint(settings, encryptPayloads);
+      if (codec != null) {
+        // the worker encrypts payloads (OpenBao is there): the Web UI decodes through it
+        command.add("--ui-codec-endpoint");
+        command.add(codec);
+        log.info("Temporal: Web UI decodes payloads with the worker's codec endpoint {}", codec);
+      }
       SEARCH_ATTRIBUTES.forEach(
           (name, type) -> {
             command.add("--search-attribute");
@@ -460,13 +477,27 @@ public final class DevStack implements AutoCloseable {
    * OpenBaoBootstrap} (KV v2, transit key, database engine on the embedded PostgreSQL with role
    * {@code rollgate-rollgate}, AppRole). The worker uses it with the root token's file.
    */
+  /**
+   * The worker's remote-codec endpoint for the Web UI ({@code http://127.0.0.1:<worker
+   * port>/codec}) when payloads will be encrypted: OpenBao is installed (so the stack configures
+   * vault) and encryption is not turned off; null otherwise, or when the worker's port is not
+   * fixed.
+   */
+  static String codecEndpoint(RollgateProperties.Dev settings, boolean encryptPayloads) {
+    if (!encryptPayloads || settings.workerPort() <= 0 || bao(settings.baoBinary()).isEmpty()) {
+      return null;
+    }
+    return "http://" + HOST + ":" + settings.workerPort() + "/codec";
+  }
+
+  private static Optional<String> bao(String configured) {
+    return findOnPath(
+        "bao",
+        configured != null && !configured.isBlank() ? configured : System.getenv("ROLLGATE_BAO"));
+  }
+
   private void startOpenBao(String configured) throws Exception {
-    Optional<String> bao =
-        findOnPath(
-            "bao",
-            configured != null && !configured.isBlank()
-                ? configured
-                : System.getenv("ROLLGATE_BAO"));
+    Optional<String> bao = bao(configured);
     if (bao.isEmpty()) {
       log.info(
           "OpenBao: no `bao` binary found, so secrets come from static configuration. Install it"

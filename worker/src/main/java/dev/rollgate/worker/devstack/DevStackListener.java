@@ -72,7 +72,9 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
     RollgateProperties.Dev settings =
         Binder.get(env).bind("rollgate.dev", RollgateProperties.Dev.class).get();
     try {
-      stack = DevStack.start(settings);
+      stack =
+          DevStack.start(
+              settings, env.getProperty("rollgate.secrets.encrypt-payloads", Boolean.class, true));
     } catch (DevStack.DevStackException e) {
       System.err.println("rollgate: " + e.getMessage());
       System.exit(1);
