@@ -71,7 +71,7 @@ public final class DevStack implements AutoCloseable {
   private String temporalMode = "none";
   private int postgresPort;
   private volatile boolean closed;
-  private boolean encryptPayloads = true;
+  private boolean encryptPayloads = false;
 
   private DevStack(Path state) {
     this.state = state;

@@ -74,7 +74,7 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
     try {
       stack =
           DevStack.start(
-              settings, env.getProperty("rollgate.secrets.encrypt-payloads", Boolean.class, true));
+              settings, env.getProperty("rollgate.secrets.encrypt-payloads", Boolean.class, false));
     } catch (DevStack.DevStackException e) {
       System.err.println("rollgate: " + e.getMessage());
       System.exit(1);

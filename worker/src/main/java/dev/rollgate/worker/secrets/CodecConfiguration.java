@@ -17,11 +17,12 @@ import org.springframework.web.filter.CorsFilter;
 
 /**
  * Encrypted workflow payloads when OpenBao/Vault is configured and {@code
- * rollgate.secrets.encrypt-payloads} is not false: the {@link EncryptingCodec} (data keys from
- * transit, kept wrapped in {@code rollgate_data_key}), the {@code mainDataConverter} the Temporal
- * starter gives the worker's WorkflowClient (so workers, workflows and activities all read and
- * write ciphertext histories), and the remote-codec endpoint {@code /codec} for the Web UI and the
- * {@code temporal} CLI. A worker without vault keeps the SDK's default converter.
+ * rollgate.secrets.encrypt-payloads} is true (off by default until the CLI encrypts what it starts
+ * workflows with and the Web UI has been checked in a browser): the {@link EncryptingCodec} (data
+ * keys from transit, kept wrapped in {@code rollgate_data_key}), the {@code mainDataConverter} the
+ * Temporal starter gives the worker's WorkflowClient (so workers, workflows and activities all read
+ * and write ciphertext histories), and the remote-codec endpoint {@code /codec} for the Web UI and
+ * the {@code temporal} CLI. A worker without vault keeps the SDK's default converter.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(CodecProperties.class)
@@ -30,7 +31,7 @@ import org.springframework.web.filter.CorsFilter;
     prefix = "rollgate.secrets",
     name = "encrypt-payloads",
     havingValue = "true",
-    matchIfMissing = true)
+    matchIfMissing = false)
 class CodecConfiguration {
 
   @Bean

@@ -10,14 +10,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * rollgate.secrets.vault.address} is set).
  *
  * @param encryptPayloads encrypt every payload the worker's client writes (and serve {@code
- *     /codec}) [true]
+ *     /codec}) [false]
  * @param codecToken when set, {@code /codec/encode} and {@code /codec/decode} require {@code
  *     Authorization: Bearer <token>}; empty (the dev stack) = no check
  * @param codecOrigins browser origins allowed to call {@code /codec} (the Temporal Web UI's)
  */
 @ConfigurationProperties("rollgate.secrets")
 public record CodecProperties(
-    @DefaultValue("true") boolean encryptPayloads,
+    @DefaultValue("false") boolean encryptPayloads,
     String codecToken,
     @DefaultValue({"http://127.0.0.1:8233", "http://localhost:8233"}) List<String> codecOrigins) {
 

@@ -12,16 +12,18 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Which workers encrypt payloads: with vault configured (by default, or encrypt-payloads=true) the
- * Temporal starter's WorkflowClient gets the codec's converter and {@code /codec} exists; with
- * encrypt-payloads=false or without vault the worker is unchanged. Nothing is connected to: the
- * codec asks OpenBao and PostgreSQL only on its first payload.
+ * Which workers encrypt payloads: with vault configured and encrypt-payloads=true the Temporal
+ * starter's WorkflowClient gets the codec's converter and {@code /codec} exists; by default (off),
+ * with encrypt-payloads=false or without vault the worker is unchanged. Nothing is connected to:
+ * the codec asks OpenBao and PostgreSQL only on its first payload.
  */
 class CodecConfigurationTest {
 
@@ -47,9 +49,9 @@ class CodecConfigurationTest {
   private static final String TOKEN = "rollgate.secrets.vault.token=unused";
 
   @Test
-  void withVaultTheWorkflowClientEncryptsByDefault() {
+  void withVaultAndEncryptPayloadsTheWorkflowClientEncrypts() {
     runner
-        .withPropertyValues(VAULT, TOKEN)
+        .withPropertyValues(VAULT, TOKEN, "rollgate.secrets.encrypt-payloads=true")
         .run(
             context -> {
               assertThat(context).hasNotFailed();
@@ -62,10 +64,11 @@ class CodecConfigurationTest {
             });
   }
 
-  @Test
-  void encryptPayloadsFalseKeepsTheDefaultConverter() {
+  @ParameterizedTest
+  @ValueSource(strings = {"", "rollgate.secrets.encrypt-payloads=false"})
+  void withVaultButNotEncryptPayloadsTheWorkerKeepsTheDefaultConverter(String setting) {
     runner
-        .withPropertyValues(VAULT, TOKEN, "rollgate.secrets.encrypt-payloads=false")
+        .withPropertyValues(VAULT, TOKEN, setting)
         .run(
             context -> {
               assertThat(context).hasNotFailed();
