@@ -8,7 +8,6 @@ import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.GlobalDataConverter;
 import java.util.List;
 import org.jooq.DSLContext;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -26,12 +25,7 @@ import org.springframework.web.filter.CorsFilter;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(CodecProperties.class)
-@ConditionalOnProperty(prefix = "rollgate.secrets.vault", name = "address")
-@ConditionalOnProperty(
-    prefix = "rollgate.secrets",
-    name = "encrypt-payloads",
-    havingValue = "true",
-    matchIfMissing = false)
+@ConditionalOnEncryptedPayloads
 class CodecConfiguration {
 
   @Bean

@@ -31,6 +31,7 @@ import org.springframework.web.filter.CorsFilter;
  * with one line in {@code error}.
  */
 @RestController
+@ConditionalOnEncryptedPayloads
 class CodecController {
   static final String PATH = "/codec";
 

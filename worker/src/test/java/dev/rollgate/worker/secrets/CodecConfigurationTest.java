@@ -68,6 +68,8 @@ class CodecConfigurationTest {
   @ValueSource(strings = {"", "rollgate.secrets.encrypt-payloads=false"})
   void withVaultButNotEncryptPayloadsTheWorkerKeepsTheDefaultConverter(String setting) {
     runner
+        // as component scanning finds it: the controller must not come without a codec
+        .withUserConfiguration(CodecController.class)
         .withPropertyValues(VAULT, TOKEN, setting)
         .run(
             context -> {
