@@ -383,9 +383,11 @@ class RollgateProviderTest {
     await()
         .atMost(EVENT_DEADLINE)
         .untilAsserted(
-            () ->
-                assertThat(events.subList(events.indexOf("STALE"), events.size()))
-                    .contains("READY"));
+            () -> {
+              // a copy: a subList view of the live list breaks when an event arrives meanwhile
+              List<String> seen = List.copyOf(events);
+              assertThat(seen.subList(seen.indexOf("STALE"), seen.size())).contains("READY");
+            });
     assertThat(client.getProviderState()).isEqualTo(ProviderState.READY);
   }
 
