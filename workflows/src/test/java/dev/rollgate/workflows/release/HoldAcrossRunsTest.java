@@ -143,7 +143,10 @@ class HoldAcrossRunsTest {
         Duration.ofMinutes(20)
             .plusSeconds(7)); // off the check grid: see OperatorVerbMatrixTest on the test server
     wf.pause(new OperatorCommand("bob", "look"));
-    Duration frozen = wf.gate().holdLeft();
+    // the update returns once its handler ran; the hold freezes its remainder when the workflow
+    // wakes next (read 0S once in CI): wait for it
+    Duration frozen =
+        await().atMost(Duration.ofSeconds(10)).until(() -> wf.gate().holdLeft(), d -> !d.isZero());
     assertThat(frozen).isBetween(Duration.ofMinutes(39), Duration.ofMinutes(41));
     int runsPaused = Runs.of(client, ID).size();
 
