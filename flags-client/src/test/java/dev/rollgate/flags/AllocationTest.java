@@ -53,7 +53,9 @@ class AllocationTest {
     return contexts;
   }
 
-  /** Bytes the current thread allocates while running {@code ops} evaluations. */
+  /**
+   * The least bytes the current thread allocates in one of three rounds of {@code ops} evaluations.
+   */
   static long allocatedBytes(int ops, BooleanSupplier evaluation) {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -63,14 +65,20 @@ class AllocationTest {
     for (int i = 0; i < 3 * ops; i++) { // warm-up: let the JIT compile the path
       on += evaluation.getAsBoolean() ? 1 : 0;
     }
-    threads.getThreadAllocatedBytes(id);
-    long before = threads.getThreadAllocatedBytes(id);
-    for (int i = 0; i < ops; i++) {
-      on += evaluation.getAsBoolean() ? 1 : 0;
+    // The least of three rounds: an evaluation that allocates does so in every round (at least
+    // ops bytes), while a one-off of the JVM's (a deoptimisation re-materialising a
+    // scalar-replaced object, ~1.5 KB once on a loaded CI machine) shows in one round only.
+    long least = Long.MAX_VALUE;
+    for (int round = 0; round < 3; round++) {
+      threads.getThreadAllocatedBytes(id);
+      long before = threads.getThreadAllocatedBytes(id);
+      for (int i = 0; i < ops; i++) {
+        on += evaluation.getAsBoolean() ? 1 : 0;
+      }
+      least = Math.min(least, threads.getThreadAllocatedBytes(id) - before);
     }
-    long after = threads.getThreadAllocatedBytes(id);
-    assertThat(on).as("the flag is on for some and off for others").isBetween(1, 4 * ops - 1);
-    return after - before;
+    assertThat(on).as("the flag is on for some and off for others").isBetween(1, 6 * ops - 1);
+    return least;
   }
 
   @Test
