@@ -3,7 +3,8 @@
 shows (timestamps, clock times, durations, version numbers and a canary analysis's measured figures
 and sample counts masked; runs of spaces collapsed).
 
-The tour is every ```console block under the heading "## Five-minute tour". A block preceded by
+The tour is every ```console block under the heading "## Five-minute tour", then every block
+elsewhere preceded by <!-- tour: after --> (examples checked the same way). A block preceded by
 <!-- background --> holds long-running commands (the dev stack, the demo service): they are started
 in the background, in order, and their output is not compared. In the other blocks each "$ "
 line (with "\\" continuations) is a command; the lines after it, up to the next command, are its
@@ -57,6 +58,11 @@ def tour_blocks(readme):
         blocks.append((bool(m.group(1)), m.group(2)))
     if not blocks:
         sys.exit("readme-tour: no ```console block under '## Five-minute tour'")
+    # examples elsewhere in the README marked <!-- tour: after --> run after the tour, in order,
+    # on the same dev stack and environment
+    outside = text[:start] + text[end if end > 0 else len(text):]
+    for m in re.finditer(r"<!-- tour: after -->\s*```console\n(.*?)```", outside, re.S):
+        blocks.append((False, m.group(1)))
     return blocks
 
 

@@ -2,6 +2,7 @@ package dev.rollgate.activities;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rollgate.activities.secrets.SecretSource;
 import dev.rollgate.workflows.FailureType;
 import java.io.IOException;
 import java.net.URI;
@@ -13,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The Prometheus HTTP API ({@code /api/v1/query}, {@code /api/v1/query_range}), shared by the
@@ -26,9 +30,22 @@ public class PrometheusClient {
 
   private final URI baseUrl;
   private final HttpClient http;
+  private final SecretSource secrets;
 
+  /** Without credentials. */
   public PrometheusClient(URI baseUrl) {
+    this(baseUrl, reference -> Optional.empty());
+  }
+
+  /**
+   * With credentials from {@code secrets}, asked at every request (a rotated token is used once the
+   * source's cache refreshes): {@code prometheus/token} as {@code Authorization: Bearer}, else
+   * {@code prometheus/username} and {@code prometheus/password} as basic auth (Prometheus' own
+   * {@code --web.config.file}), else none.
+   */
+  public PrometheusClient(URI baseUrl, SecretSource secrets) {
     this.baseUrl = baseUrl;
+    this.secrets = secrets;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
   }
 
@@ -115,10 +132,21 @@ public class PrometheusClient {
   }
 
   private JsonNode get(String pathAndQuery) throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(baseUrl.resolve(pathAndQuery)).timeout(TIMEOUT).GET();
+    authorization().ifPresent(value -> request.header("Authorization", value));
     HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(baseUrl.resolve(pathAndQuery)).timeout(TIMEOUT).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() == 401 || response.statusCode() == 403) {
+      throw new IOException(
+          "HTTP "
+              + response.statusCode()
+              + ": Prometheus refused "
+              + (authorization().isPresent()
+                  ? "Rollgate's credentials (prometheus/token, or prometheus/username and password)"
+                  : "a request without credentials: set prometheus/token, or prometheus/username"
+                      + " and prometheus/password (rollgate.prometheus.* or OpenBao)"));
+    }
     JsonNode body;
     try {
       body = JSON.readTree(response.body());
@@ -129,6 +157,25 @@ public class PrometheusClient {
       throw new IOException("HTTP " + response.statusCode() + " without a Prometheus answer");
     }
     return body;
+  }
+
+  private Optional<String> authorization() {
+    Optional<String> token = present("prometheus/token");
+    if (token.isPresent()) {
+      return Optional.of("Bearer " + token.get());
+    }
+    Map<String, String> basic = secrets.together("prometheus/username", "prometheus/password");
+    String user = basic.get("prometheus/username");
+    if (user == null) {
+      return Optional.empty();
+    }
+    String pair = user + ":" + basic.getOrDefault("prometheus/password", "");
+    return Optional.of(
+        "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private Optional<String> present(String reference) {
+    return secrets.secret(reference).filter(value -> !value.isBlank());
   }
 
   /** Null on success, else Prometheus' error with its type, e.g. {@code bad_data: parse error}. */

@@ -131,11 +131,27 @@ public record RollgateProperties(
   public record Deploy(
       @DefaultValue({"localhost", "127.0.0.1", "::1"}) List<String> allowedHosts) {}
 
-  /** Prometheus answering guardrail queries. */
-  public record Prometheus(URI url) {
+  /**
+   * Prometheus answering guardrail queries and canary analyses.
+   *
+   * @param url its HTTP API, e.g. {@code http://prometheus:9090}
+   * @param token a bearer token (a Prometheus behind an authenticating proxy), or empty; OpenBao's
+   *     {@code prometheus/token} wins when set
+   * @param username basic-auth user (Prometheus' own {@code --web.config.file}), or empty
+   * @param password its password
+   */
+  public record Prometheus(URI url, String token, String username, String password) {
     @Override
     public String toString() {
-      return "Prometheus[url=" + Redacted.url(url) + "]";
+      return "Prometheus[url="
+          + Redacted.url(url)
+          + ", token="
+          + Redacted.secret(token)
+          + ", username="
+          + username
+          + ", password="
+          + Redacted.secret(password)
+          + "]";
     }
   }
 

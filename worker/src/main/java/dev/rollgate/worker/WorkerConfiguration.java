@@ -1,5 +1,6 @@
 package dev.rollgate.worker;
 
+import dev.rollgate.activities.PrometheusClient;
 import dev.rollgate.activities.RedisConnections;
 import dev.rollgate.activities.audit.AuditActivitiesImpl;
 import dev.rollgate.activities.backup.CheckedPartsSigning;
@@ -7,6 +8,8 @@ import dev.rollgate.activities.gate.PrometheusGuardrails;
 import dev.rollgate.activities.rollout.FlagActivitiesImpl;
 import dev.rollgate.activities.rollout.FlagPublisher;
 import dev.rollgate.activities.rollout.FlagStore;
+import dev.rollgate.activities.secrets.SecretCredentials;
+import dev.rollgate.activities.secrets.SecretSource;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,10 +24,6 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -74,13 +73,10 @@ class WorkerConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  S3Client s3Client(RollgateProperties properties) {
+  S3Client s3Client(RollgateProperties properties, SecretSource secrets) {
     RollgateProperties.S3 s3 = properties.s3();
-    AwsCredentialsProvider credentials =
-        s3.accessKey() == null || s3.accessKey().isBlank()
-            ? DefaultCredentialsProvider.builder().build()
-            : StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(s3.accessKey(), s3.secretKey()));
+    // s3/access-key and s3/secret-key: rollgate.s3.*, else OpenBao, else the SDK's default chain
+    SecretCredentials credentials = new SecretCredentials(secrets, "s3");
     // backup parts carry a CRC32C that S3 checks: not signed a second time over plain HTTP
     return CheckedPartsSigning.install(
             S3Client.builder()
@@ -116,7 +112,12 @@ class WorkerConfiguration {
   }
 
   @Bean
-  PrometheusGuardrails guardrailActivities(RollgateProperties properties, Clock clock) {
-    return new PrometheusGuardrails(properties.prometheus().url(), clock);
+  PrometheusClient prometheusClient(RollgateProperties properties, SecretSource secrets) {
+    return new PrometheusClient(properties.prometheus().url(), secrets);
+  }
+
+  @Bean
+  PrometheusGuardrails guardrailActivities(PrometheusClient prometheus, Clock clock) {
+    return new PrometheusGuardrails(prometheus, clock);
   }
 }

@@ -17,7 +17,8 @@ class RollgatePropertiesTest {
             new RollgateProperties.Redis("redis://default:" + SECRET + "@127.0.0.1:6379/0"),
             new RollgateProperties.S3(
                 URI.create("http://127.0.0.1:9000"), "us-east-1", "backups", SECRET, SECRET, true),
-            new RollgateProperties.Prometheus(URI.create("http://u:" + SECRET + "@prom:9090")),
+            new RollgateProperties.Prometheus(
+                URI.create("http://u:" + SECRET + "@prom:9090"), SECRET, "u", SECRET),
             null,
             null,
             new RollgateProperties.Aws(null, "us-east-1", SECRET, SECRET),
@@ -40,7 +41,7 @@ class RollgatePropertiesTest {
             "bucket=backups",
             "jdbc:postgresql://db:5432/orders?sslmode=require&password=***",
             "username=backup, password=***",
-            "Prometheus[url=http://u:***@prom:9090]");
+            "Prometheus[url=http://u:***@prom:9090, token=***, username=u, password=***]");
     assertThat(new RollgateProperties.S3(null, null, null, null, null, true).toString())
         .contains("accessKey=null, secretKey=null");
   }

@@ -19,10 +19,26 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalanci
  * @param endpoint the API endpoint, or null for AWS itself (e.g. {@code http://127.0.0.1:5000} for
  *     a local moto server)
  * @param region the region, e.g. {@code us-east-1}
- * @param accessKey a static access key, or null/blank for the SDK's default credentials chain
- * @param secretKey its secret
+ * @param credentials who Rollgate is there: {@link
+ *     dev.rollgate.activities.secrets.SecretCredentials} in the worker (static configuration or
+ *     OpenBao/Vault), static keys in tests
  */
-public record AwsClients(URI endpoint, String region, String accessKey, String secretKey) {
+public record AwsClients(URI endpoint, String region, AwsCredentialsProvider credentials) {
+
+  /**
+   * Static keys.
+   *
+   * @param accessKey a static access key, or null/blank for the SDK's default credentials chain
+   * @param secretKey its secret
+   */
+  public AwsClients(URI endpoint, String region, String accessKey, String secretKey) {
+    this(
+        endpoint,
+        region,
+        accessKey == null || accessKey.isBlank()
+            ? DefaultCredentialsProvider.builder().build()
+            : StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)));
+  }
 
   /** Never the keys: settings end up in logs. */
   @Override
@@ -31,10 +47,10 @@ public record AwsClients(URI endpoint, String region, String accessKey, String s
         + Redacted.url(endpoint)
         + ", region="
         + region
-        + ", accessKey="
-        + Redacted.secret(accessKey)
-        + ", secretKey="
-        + Redacted.secret(secretKey)
+        + ", credentials="
+        + (credentials instanceof StaticCredentialsProvider
+            ? "static keys"
+            : credentials.getClass().getSimpleName())
         + "]";
   }
 
@@ -48,10 +64,6 @@ public record AwsClients(URI endpoint, String region, String accessKey, String s
 
   /** Any AWS client's builder, set to this endpoint, region and credentials (tests add more). */
   public <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
-    AwsCredentialsProvider credentials =
-        accessKey == null || accessKey.isBlank()
-            ? DefaultCredentialsProvider.builder().build()
-            : StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
     builder
         .region(Region.of(region == null || region.isBlank() ? "us-east-1" : region))
         .credentialsProvider(credentials)

@@ -32,6 +32,15 @@ final class BackfilledPrometheus implements AutoCloseable {
   private final Path dir;
 
   BackfilledPrometheus(List<Series> series, long endSeconds) throws Exception {
+    this(series, endSeconds, null);
+  }
+
+  /**
+   * @param basicAuth null, or a user and password Prometheus demands on every request (its own
+   *     {@code --web.config.file} with {@code basic_auth_users}; the password's bcrypt hash is
+   *     {@link #BCRYPT_HASHES} below)
+   */
+  BackfilledPrometheus(List<Series> series, long endSeconds, String[] basicAuth) throws Exception {
     Path promtool = RequiredTools.require(Tools.PROMTOOL);
     Path prometheus = promtool.resolveSibling("prometheus");
     if (!Files.isExecutable(prometheus)) {
@@ -55,13 +64,35 @@ final class BackfilledPrometheus implements AutoCloseable {
     Files.writeString(config, "global:\n  scrape_interval: 15s\n");
     int port = TestInfra.freePort();
     url = URI.create("http://127.0.0.1:" + port);
-    process =
-        new ProcessBuilder(
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
                 prometheus.toString(),
                 "--storage.tsdb.path=" + data,
                 "--storage.tsdb.retention.time=10y",
                 "--web.listen-address=127.0.0.1:" + port,
-                "--config.file=" + config)
+                "--config.file=" + config));
+    String readyAuth = null;
+    if (basicAuth != null) {
+      Path web = dir.resolve("web.yml");
+      Files.writeString(
+          web,
+          "basic_auth_users:\n  "
+              + basicAuth[0]
+              + ": "
+              + java.util.Objects.requireNonNull(
+                  BCRYPT_HASHES.get(basicAuth[1]), "no bcrypt hash for that password")
+              + "\n");
+      command.add("--web.config.file=" + web);
+      readyAuth =
+          "Basic "
+              + java.util.Base64.getEncoder()
+                  .encodeToString(
+                      (basicAuth[0] + ":" + basicAuth[1]).getBytes(StandardCharsets.UTF_8));
+    }
+    String authorization = readyAuth;
+    process =
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("prometheus.log").toFile())
             .start();
@@ -73,15 +104,26 @@ final class BackfilledPrometheus implements AutoCloseable {
           .ignoreExceptions()
           .until(
               () ->
-                  http.send(
-                              HttpRequest.newBuilder(url.resolve("/-/ready")).build(),
-                              HttpResponse.BodyHandlers.discarding())
+                  http.send(ready(authorization), HttpResponse.BodyHandlers.discarding())
                           .statusCode()
                       == 200);
     } catch (RuntimeException e) {
       close();
       throw e;
     }
+  }
+
+  /** bcrypt hashes (cost 4, from Python's bcrypt) of the passwords tests may use. */
+  static final java.util.Map<String, String> BCRYPT_HASHES =
+      java.util.Map.of(
+          "prom-secret", "$2b$04$V1ZAymMzaYY58.G27UuKGeLIgZCi5v505h/c1bqJ36pyyJz7uUZDS");
+
+  private HttpRequest ready(String authorization) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve("/-/ready"));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return request.build();
   }
 
   static String openMetrics(List<Series> series, long endSeconds) {

@@ -7,8 +7,6 @@ import dev.rollgate.activities.backup.RestoreActivitiesImpl;
 import dev.rollgate.activities.backup.StreamingBackup;
 import dev.rollgate.activities.databases.DatabaseRegistry;
 import dev.rollgate.activities.secrets.SecretSource;
-import dev.rollgate.activities.secrets.StaticSecrets;
-import dev.rollgate.activities.secrets.VaultSecrets;
 import dev.rollgate.worker.RollgateProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -27,26 +25,6 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 @Configuration(proxyBeanMethods = false)
 class BackupConfiguration {
-
-  /**
-   * OpenBao/Vault when {@code rollgate.secrets.vault.address} is set, else static secrets from the
-   * configuration: {@code databases/<name>/password}. Primary: the {@code VaultSecrets} bean is a
-   * {@code SecretSource} too.
-   */
-  @Bean
-  @org.springframework.context.annotation.Primary
-  SecretSource secretSource(
-      RollgateProperties properties,
-      org.springframework.beans.factory.ObjectProvider<VaultSecrets> vault) {
-    VaultSecrets fromVault = vault.getIfAvailable();
-    if (fromVault != null) {
-      return fromVault;
-    }
-    Map<String, String> secrets = new LinkedHashMap<>();
-    databases(properties)
-        .forEach((name, db) -> secrets.put("databases/" + name + "/password", db.password()));
-    return new StaticSecrets(secrets);
-  }
 
   @Bean
   DatabaseRegistry databaseRegistry(RollgateProperties properties, SecretSource secrets) {

@@ -6,7 +6,6 @@ import dev.rollgate.activities.deploy.CanaryAnalyzer;
 import dev.rollgate.activities.deploy.DeployReports;
 import dev.rollgate.activities.deploy.LocustRunner;
 import dev.rollgate.activities.deploy.TrafficGenerator;
-import dev.rollgate.worker.RollgateProperties;
 import java.time.Clock;
 import org.jooq.DSLContext;
 import org.springframework.context.annotation.Bean;
@@ -24,9 +23,9 @@ class DeployAnalysisConfiguration {
   /** Registered on the worker by name in application.yaml. */
   @Bean
   AnalysisActivitiesImpl analysisActivities(
-      RollgateProperties properties, Clock clock, DeployReports deployReports) {
+      PrometheusClient prometheus, Clock clock, DeployReports deployReports) {
     return new AnalysisActivitiesImpl(
-        new CanaryAnalyzer(new PrometheusClient(properties.prometheus().url()), clock),
+        new CanaryAnalyzer(prometheus, clock),
         new TrafficGenerator(),
         new LocustRunner(),
         deployReports);

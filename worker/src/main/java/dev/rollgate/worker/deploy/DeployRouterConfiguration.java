@@ -6,6 +6,8 @@ import dev.rollgate.activities.deploy.AllowedHosts;
 import dev.rollgate.activities.deploy.EnvironmentActivitiesImpl;
 import dev.rollgate.activities.deploy.HaproxyRouter;
 import dev.rollgate.activities.deploy.TrafficActivitiesImpl;
+import dev.rollgate.activities.secrets.SecretCredentials;
+import dev.rollgate.activities.secrets.SecretSource;
 import dev.rollgate.worker.RollgateProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,16 +16,17 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalanci
 
 /**
  * The deployment's traffic routers (HAProxy runtime API, AWS ALB) and environments (ECS), with the
- * AWS clients they use ({@code rollgate.aws.*}). The activity beans are registered on the worker by
- * name in application.yaml.
+ * AWS clients they use ({@code rollgate.aws.*}; the keys through the {@link SecretSource}: {@code
+ * aws/access-key}, {@code aws/secret-key}). The activity beans are registered on the worker by name
+ * in application.yaml.
  */
 @Configuration(proxyBeanMethods = false)
 class DeployRouterConfiguration {
 
   @Bean
-  AwsClients awsClients(RollgateProperties properties) {
+  AwsClients awsClients(RollgateProperties properties, SecretSource secrets) {
     RollgateProperties.Aws aws = properties.aws();
-    return new AwsClients(aws.endpoint(), aws.region(), aws.accessKey(), aws.secretKey());
+    return new AwsClients(aws.endpoint(), aws.region(), new SecretCredentials(secrets, "aws"));
   }
 
   @Bean(destroyMethod = "close")

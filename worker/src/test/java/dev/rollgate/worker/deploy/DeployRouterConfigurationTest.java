@@ -7,6 +7,7 @@ import dev.rollgate.activities.aws.AwsClients;
 import dev.rollgate.activities.deploy.EnvironmentActivitiesImpl;
 import dev.rollgate.activities.deploy.TrafficActivitiesImpl;
 import dev.rollgate.worker.RollgateProperties;
+import dev.rollgate.worker.secrets.SecretSourceConfiguration;
 import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,8 @@ class DeployRouterConfigurationTest {
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
-          .withUserConfiguration(Properties.class, DeployRouterConfiguration.class);
+          .withUserConfiguration(
+              Properties.class, SecretSourceConfiguration.class, DeployRouterConfiguration.class);
 
   @Test
   void awsSettingsBindAndTheActivityBeansAreNamedForTheWorker() {
@@ -35,10 +37,13 @@ class DeployRouterConfigurationTest {
             "rollgate.aws.secret-key=secret")
         .run(
             context -> {
-              assertThat(context.getBean(AwsClients.class))
-                  .isEqualTo(
-                      new AwsClients(
-                          URI.create("http://127.0.0.1:5000"), "eu-west-1", "test", "secret"));
+              AwsClients aws = context.getBean(AwsClients.class);
+              assertThat(aws.endpoint()).isEqualTo(URI.create("http://127.0.0.1:5000"));
+              assertThat(aws.region()).isEqualTo("eu-west-1");
+              // the keys through the secret source (here: the configuration)
+              assertThat(aws.credentials().resolveCredentials().accessKeyId()).isEqualTo("test");
+              assertThat(aws.credentials().resolveCredentials().secretAccessKey())
+                  .isEqualTo("secret");
               assertThat(context.getBean("trafficActivities"))
                   .isInstanceOf(TrafficActivitiesImpl.class);
               assertThat(context.getBean("environmentActivities"))

@@ -166,10 +166,11 @@ class HoldAcrossRunsDevServerTest {
     assertThat(Runs.of(client, id).size()).isGreaterThan(runsBefore);
 
     // the approval gate before 30 is reached in a later run, after the hold's switches
+    // (on a timeout Awaitility prints the last status read: phase, step, gate and pause)
     await()
-        .atMost(Duration.ofSeconds(60))
+        .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(250))
-        .until(() -> wf.release().phase() == Phase.AWAITING_APPROVAL);
+        .until(wf::release, status -> status.phase() == Phase.AWAITING_APPROVAL);
     assertThat(wf.approve(new Approval("carol", "after the switches"))).contains("1 of 1");
     await()
         .atMost(Duration.ofSeconds(30))
