@@ -416,7 +416,10 @@ public final class MigrationPlanner {
     private final String s;
     private final String versionSchema;
     private final List<SqlStep> expand = new ArrayList<>();
-    private final Map<String, List<String>> fills = new LinkedHashMap<>();
+
+    /** table → column (quoted) → what the backfill sets it to, in plan order. */
+    private final Map<String, Map<String, List<String>>> fills = new LinkedHashMap<>();
+
     private final List<SqlStep> afterBackfill = new ArrayList<>();
     private final List<VerifyCheck> verify = new ArrayList<>();
     private final List<SqlStep> contract = new ArrayList<>();
@@ -470,14 +473,16 @@ public final class MigrationPlanner {
       }
       List<Backfill> backfills = new ArrayList<>();
       fills.forEach(
-          (table, sets) ->
-              backfills.add(
-                  new Backfill(
-                      "fill " + s + "." + table + ": " + String.join(", ", sets),
-                      s,
-                      table,
-                      plan.keys().get(table),
-                      String.join(", ", sets))));
+          (table, columns) -> {
+            String sets = assignments(columns);
+            backfills.add(
+                new Backfill(
+                    "fill " + s + "." + table + ": " + sets,
+                    s,
+                    table,
+                    plan.keys().get(table),
+                    sets));
+          });
       return new PlannedMigration(
           database,
           s,
@@ -570,7 +575,7 @@ public final class MigrationPlanner {
               "drop column " + n + " from " + s + "." + o.table(),
               "ALTER TABLE IF EXISTS " + t(o.table()) + " DROP COLUMN IF EXISTS " + quote(n),
               o.table()));
-      fill(o.table(), quote(n) + " = (" + o.up() + ")");
+      fill(o.table(), quote(n), null, o.up());
       verify.add(
           check(
               "rows of " + s + "." + o.table() + " whose " + n + " differs from (" + o.up() + ")",
@@ -654,7 +659,7 @@ public final class MigrationPlanner {
       String value = o.backfill() != null ? o.backfill() : o.defaultValue();
       if (value != null) {
         keyIsPrimary(o.table());
-        fill(o.table(), quote(c) + " = COALESCE(" + quote(c) + ", (" + value + "))");
+        fill(o.table(), quote(c), quote(c), value);
         verify.add(
             check(
                 "rows of "
@@ -697,7 +702,7 @@ public final class MigrationPlanner {
                 + ") FROM (SELECT NEW.*) AS rg_row);\n"
                 + "  END IF;\n";
         trigger(o.table(), "replace NULL in " + c + " by (" + o.backfill() + ")", body, opUndo);
-        fill(o.table(), quote(c) + " = COALESCE(" + quote(c) + ", (" + o.backfill() + "))");
+        fill(o.table(), quote(c), quote(c), o.backfill());
       } else if (!added) {
         preflight.add(
             check(
@@ -1098,8 +1103,34 @@ public final class MigrationPlanner {
       opUndo.add(dropFunction);
     }
 
-    private void fill(String table, String set) {
-      fills.computeIfAbsent(table, k -> new ArrayList<>()).add(set);
+    /**
+     * The backfill sets {@code column} to {@code value}, or, with {@code keep} (the column itself),
+     * keeps a value already there. Several operations filling one column (a column added with a
+     * backfill, then made NOT NULL with a fallback) become one assignment, {@code "c" =
+     * COALESCE("c", (first), (second))}: PostgreSQL refuses two assignments to one column.
+     */
+    private void fill(String table, String column, String keep, String value) {
+      List<String> values =
+          fills
+              .computeIfAbsent(table, k -> new LinkedHashMap<>())
+              .computeIfAbsent(column, k -> new ArrayList<>());
+      if (keep != null && values.isEmpty()) {
+        values.add(keep);
+      }
+      values.add("(" + value + ")");
+    }
+
+    private static String assignments(Map<String, List<String>> columns) {
+      List<String> sets = new ArrayList<>();
+      columns.forEach(
+          (column, values) ->
+              sets.add(
+                  column
+                      + " = "
+                      + (values.size() == 1
+                          ? values.get(0)
+                          : "COALESCE(" + String.join(", ", values) + ")")));
+      return String.join(", ", sets);
     }
 
     private SqlStep validate(String table, String constraint) {

@@ -124,6 +124,29 @@ class MigrationPlannerTest {
   }
 
   @Test
+  void twoOperationsFillingOneColumnAreOneAssignment() {
+    // an added column with a backfill, then made NOT NULL with a fallback: PostgreSQL refuses
+    // "multiple assignments to same column", so the backfill coalesces both in plan order
+    PlannedMigration p =
+        MigrationPlanner.render(
+            plan(
+                "{\"op\":\"add_column\",\"table\":\"orders\",\"column\":\"band\",\"type\":\"text\","
+                    + "\"backfill\":\"case when total > 5 then 'high' end\"},"
+                    + "{\"op\":\"set_not_null\",\"table\":\"orders\",\"column\":\"band\","
+                    + "\"backfill\":\"'low'\"},"
+                    + "{\"op\":\"add_column\",\"table\":\"orders\",\"column\":\"note\",\"type\":\"text\","
+                    + "\"backfill\":\"'n'\"}"),
+            "shop",
+            18);
+
+    assertThat(p.backfills()).hasSize(1);
+    assertThat(p.backfills().getFirst().set())
+        .isEqualTo(
+            "\"band\" = COALESCE(\"band\", (case when total > 5 then 'high' end), ('low')),"
+                + " \"note\" = COALESCE(\"note\", ('n'))");
+  }
+
+  @Test
   void setNotNullBefore18IsACheckThenSetNotNullThenTheCheckDropped() {
     PlannedMigration p =
         MigrationPlanner.render(
