@@ -225,6 +225,60 @@ public final class FlagsClient implements AutoCloseable {
     return snapshot.explain(flag, ctx, defaultValue);
   }
 
+  /**
+   * The variant of the multivariate {@code flag} served to {@code ctx} ({@link
+   * FlagSnapshot#variant}); null for an unknown or boolean flag. Counted as an evaluation and as an
+   * exposure of the variant. Never throws, allocates nothing.
+   */
+  public Variant variant(String flag, EvaluationContext ctx) {
+    evaluations.increment();
+    try {
+      return snapshot.variant(flag, ctx);
+    } catch (RuntimeException e) {
+      return null; // defensive: evaluation has no failing paths
+    }
+  }
+
+  /** {@link FlagSnapshot#stringVariation}, counted like {@link #variant}. */
+  public String stringVariation(String flag, EvaluationContext ctx, String defaultValue) {
+    evaluations.increment();
+    try {
+      return snapshot.stringVariation(flag, ctx, defaultValue);
+    } catch (RuntimeException e) {
+      return defaultValue;
+    }
+  }
+
+  /** {@link FlagSnapshot#numberVariation}, counted like {@link #variant}. */
+  public double numberVariation(String flag, EvaluationContext ctx, double defaultValue) {
+    evaluations.increment();
+    try {
+      return snapshot.numberVariation(flag, ctx, defaultValue);
+    } catch (RuntimeException e) {
+      return defaultValue;
+    }
+  }
+
+  /** {@link FlagSnapshot#jsonVariation}, counted like {@link #variant}. */
+  public com.fasterxml.jackson.databind.JsonNode jsonVariation(
+      String flag, EvaluationContext ctx, com.fasterxml.jackson.databind.JsonNode defaultValue) {
+    evaluations.increment();
+    try {
+      return snapshot.jsonVariation(flag, ctx, defaultValue);
+    } catch (RuntimeException e) {
+      return defaultValue;
+    }
+  }
+
+  /**
+   * Exposure counts of an experiment: evaluations of {@code flag} through {@link #variant} and the
+   * typed variations, per variant served, since this client started ({@link
+   * FlagSnapshot#exposures}).
+   */
+  public Map<String, Long> exposures(String flag) {
+    return snapshot.exposures(flag);
+  }
+
   /** The snapshot currently served. */
   public FlagSnapshot snapshot() {
     return snapshot;
