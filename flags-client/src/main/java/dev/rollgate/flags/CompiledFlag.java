@@ -154,6 +154,15 @@ final class CompiledFlag {
     return variants[v];
   }
 
+  /** {@link #explain}, counting the variant served as one exposure, as {@link #variant} does. */
+  FlagEvaluation explainExposed(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    FlagEvaluation e = explain(ctx, flags);
+    if (e.variant() != null) {
+      exposures[indexOf(e.variant())].increment();
+    }
+    return e;
+  }
+
   /** Exposures counted by {@link #variant} so far, per variant name, in the flag's order. */
   Map<String, Long> exposures() {
     Map<String, Long> counts = new java.util.LinkedHashMap<>();
@@ -224,6 +233,7 @@ final class CompiledFlag {
         basisPoints,
         prerequisite < 0 ? null : prerequisites[prerequisite],
         variant,
+        variant == null ? null : variants[variantIndex(d, ctx)].value(),
         variantSource,
         variantBucket,
         variant == null ? 0 : variants[variantIndex(d, ctx)].weightBasisPoints());

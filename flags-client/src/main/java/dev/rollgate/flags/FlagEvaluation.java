@@ -16,6 +16,8 @@ package dev.rollgate.flags;
  * @param prerequisite the prerequisite that failed, with {@link
  *     EvaluationReason#PREREQUISITE_FAILED}; null otherwise
  * @param variant on a multivariate flag, the variant served; null for a boolean flag
+ * @param variantValue the served variant's value (the snapshot's own: do not modify it); null
+ *     without a variant
  * @param variantSource how the variant was chosen: {@code off} (the flag's off variant), {@code
  *     rule} (the matching rule names it), {@code weight} (the weighted allocation), {@code default}
  *     (on, but no stickiness value to allocate by); null for a boolean flag
@@ -33,6 +35,7 @@ public record FlagEvaluation(
     int rolloutBasisPoints,
     String prerequisite,
     String variant,
+    com.fasterxml.jackson.databind.JsonNode variantValue,
     String variantSource,
     int variantBucket,
     int variantWeightBasisPoints) {
@@ -56,6 +59,7 @@ public record FlagEvaluation(
         bucket,
         rolloutBasisPoints,
         prerequisite,
+        null,
         null,
         null,
         -1,

@@ -258,6 +258,18 @@ public final class FlagSnapshot {
     return compiled == null ? Map.of() : compiled.exposures();
   }
 
+  /**
+   * {@link #explain}, and on a multivariate flag the variant served counts as an exposure as with
+   * {@link #variant}: for adapters (the OpenFeature provider) that answer with the explanation.
+   */
+  public FlagEvaluation explainVariant(String flag, EvaluationContext ctx) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    if (compiled == null) {
+      return explain(flag, ctx, false);
+    }
+    return compiled.explainExposed(ctx == null ? EvaluationContext.EMPTY : ctx, flags);
+  }
+
   /** The definition of {@code name}, if held. */
   public Optional<FlagDefinition> flag(String name) {
     CompiledFlag compiled = name == null ? null : flags.get(name);

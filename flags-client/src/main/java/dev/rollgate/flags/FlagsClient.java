@@ -279,6 +279,16 @@ public final class FlagsClient implements AutoCloseable {
     return snapshot.exposures(flag);
   }
 
+  /**
+   * Evaluates {@code flag} and says why, with the variant served on a multivariate flag and its
+   * value ({@link FlagSnapshot#explainVariant}); counted as an evaluation and, with a variant, as
+   * its exposure. Allocates the answer.
+   */
+  public FlagEvaluation explainVariant(String flag, EvaluationContext ctx) {
+    evaluations.increment();
+    return snapshot.explainVariant(flag, ctx);
+  }
+
   /** The snapshot currently served. */
   public FlagSnapshot snapshot() {
     return snapshot;
