@@ -163,6 +163,15 @@ final class CompiledFlag {
     return e;
   }
 
+  /** The exposure counters by variant name. */
+  Map<String, LongAdder> exposureCounters() {
+    Map<String, LongAdder> counters = new java.util.LinkedHashMap<>();
+    for (int v = 0; v < variants.length; v++) {
+      counters.put(variants[v].name(), exposures[v]);
+    }
+    return counters;
+  }
+
   /** Exposures counted by {@link #variant} so far, per variant name, in the flag's order. */
   Map<String, Long> exposures() {
     Map<String, Long> counts = new java.util.LinkedHashMap<>();

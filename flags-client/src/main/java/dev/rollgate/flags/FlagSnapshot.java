@@ -270,6 +270,12 @@ public final class FlagSnapshot {
     return compiled.explainExposed(ctx == null ? EvaluationContext.EMPTY : ctx, flags);
   }
 
+  /** The exposure counters of {@code flag}'s variants by name; empty for a boolean flag. */
+  Map<String, java.util.concurrent.atomic.LongAdder> exposureCounters(String flag) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    return compiled == null ? Map.of() : compiled.exposureCounters();
+  }
+
   /** The definition of {@code name}, if held. */
   public Optional<FlagDefinition> flag(String name) {
     CompiledFlag compiled = name == null ? null : flags.get(name);

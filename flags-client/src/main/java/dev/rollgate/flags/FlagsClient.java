@@ -110,6 +110,11 @@ public final class FlagsClient implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean resyncPending = new AtomicBoolean();
   private final List<Meter> meters = new ArrayList<>();
+
+  /** "flag\u0000variant" of every exposure meter registered, so each is registered once. */
+  private final java.util.Set<String> exposureMeters =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   private volatile FlagSnapshot snapshot = FlagSnapshot.empty();
@@ -420,6 +425,7 @@ public final class FlagsClient implements AutoCloseable {
     if (before == after) {
       return;
     }
+    registerExposureMeters(after);
     for (Listener listener : listeners) {
       notifyQuietly(() -> listener.snapshotChanged(before, after));
     }
@@ -430,6 +436,36 @@ public final class FlagsClient implements AutoCloseable {
       call.run();
     } catch (RuntimeException e) {
       log.warn("Rollgate flags: a listener failed: {}", oneLine(e));
+    }
+  }
+
+  /**
+   * Registers a {@code rollgate.flags.exposures} counter (tags {@code flag}, {@code variant}) for
+   * every variant of {@code after} not yet registered, reading the snapshot's own exposure counter
+   * (kept across versions while the variant keeps its name). A removed variant's meter stays, its
+   * count frozen, until {@link #close}.
+   */
+  private void registerExposureMeters(FlagSnapshot after) {
+    if (meterRegistry == null) {
+      return;
+    }
+    for (String flag : after.names()) {
+      after
+          .exposureCounters(flag)
+          .forEach(
+              (variant, counter) -> {
+                if (exposureMeters.add(flag + "\u0000" + variant)) {
+                  synchronized (meters) {
+                    meters.add(
+                        FunctionCounter.builder("rollgate.flags.exposures", counter, LongAdder::sum)
+                            .description(
+                                "evaluations that served this variant of a multivariate flag")
+                            .tag("flag", flag)
+                            .tag("variant", variant)
+                            .register(meterRegistry));
+                  }
+                }
+              });
     }
   }
 
@@ -457,8 +493,11 @@ public final class FlagsClient implements AutoCloseable {
       clientResources.shutdown(0, REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
     if (meterRegistry != null) {
-      meters.forEach(meterRegistry::remove);
-      meters.clear();
+      synchronized (meters) {
+        meters.forEach(meterRegistry::remove);
+        meters.clear();
+        exposureMeters.clear();
+      }
     }
   }
 
