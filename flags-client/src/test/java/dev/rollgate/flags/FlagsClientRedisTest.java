@@ -124,6 +124,15 @@ class FlagsClientRedisTest {
     assertThat(client.isEnabled("checkout", ALICE)).isTrue();
   }
 
+  private static double exposureMeter(SimpleMeterRegistry registry, String variant) {
+    return registry
+        .get("rollgate.flags.exposures")
+        .tag("flag", "button_color")
+        .tag("variant", variant)
+        .functionCounter()
+        .count();
+  }
+
   @Test
   void variantFlagsArriveThroughRedisAndCountExposuresInAMeter() {
     FlagDefinition colors =
@@ -147,14 +156,7 @@ class FlagsClientRedisTest {
     String first = client.variant("button_color", ALICE).name();
     assertThat(client.stringVariation("button_color", ALICE, "none"))
         .isEqualTo(first.equals("red") ? "#f00" : "#00f");
-    assertThat(
-            registry
-                .get("rollgate.flags.exposures")
-                .tag("flag", "button_color")
-                .tag("variant", first)
-                .functionCounter()
-                .count())
-        .isEqualTo(2.0);
+    assertThat(exposureMeter(registry, first)).isEqualTo(2.0);
 
     // a pushed weight change: the variant served follows the new buckets, the meter keeps counting
     FlagDefinition changed =
@@ -175,14 +177,7 @@ class FlagsClientRedisTest {
         .isNotNegative();
     assertThat(client.variant("button_color", ALICE).name()).isEqualTo(first);
     assertThat(client.exposures("button_color")).containsEntry(first, 3L);
-    assertThat(
-            registry
-                .get("rollgate.flags.exposures")
-                .tag("flag", "button_color")
-                .tag("variant", first)
-                .functionCounter()
-                .count())
-        .isEqualTo(3.0);
+    assertThat(exposureMeter(registry, first)).isEqualTo(3.0);
   }
 
   @Test
