@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link FlagDefinition} prepared for allocation-free evaluation: allow/deny/IN lists as hash
@@ -31,7 +32,25 @@ final class CompiledFlag {
   private final String[] prerequisites;
   private final boolean[] requiredOn;
 
+  // multivariate flags only (variants.length == 0 for a boolean flag)
+  private final Variant[] variants;
+  private final byte[] owners;
+  private final Bucketing.Prefix variantPrefix;
+  private final String[] ruleVariants;
+  private final int[] ruleVariantIndex;
+  private final int offVariant;
+  private final int defaultVariant;
+  private final LongAdder[] exposures;
+
   CompiledFlag(FlagDefinition definition) {
+    this(definition, null);
+  }
+
+  /**
+   * Compiles {@code definition}; a variant of the same name in {@code previous} (the version this
+   * one replaces, or null) keeps its exposure counter, so that counts survive a weight change.
+   */
+  CompiledFlag(FlagDefinition definition, CompiledFlag previous) {
     List<Prerequisite> required = definition.prerequisites();
     this.prerequisites = new String[required.size()];
     this.requiredOn = new boolean[required.size()];
@@ -61,6 +80,49 @@ final class CompiledFlag {
     this.stickiness = definition.stickiness();
     this.basisPoints = definition.rolloutBasisPoints();
     this.prefix = Bucketing.Prefix.of(definition.salt());
+    List<Variant> variantList = definition.multivariate() ? definition.variants() : List.of();
+    this.variants = variantList.toArray(new Variant[0]);
+    this.exposures = new LongAdder[variants.length];
+    this.variantPrefix = Bucketing.Prefix.of(definition.effectiveVariantSalt());
+    if (variants.length > 0) {
+      int[] owner = VariantAllocation.owners(variantList);
+      this.owners = new byte[owner.length];
+      for (int k = 0; k < owner.length; k++) {
+        owners[k] = (byte) owner[k]; // at most MAX_VARIANTS (100) variants; -1: none
+      }
+    } else {
+      this.owners = null;
+    }
+    for (int v = 0; v < variants.length; v++) {
+      int held = previous == null ? -1 : previous.indexOf(variants[v].name());
+      exposures[v] = held < 0 ? new LongAdder() : previous.exposures[held];
+    }
+    this.ruleVariants = new String[ruleList.size()];
+    this.ruleVariantIndex = new int[ruleList.size()];
+    for (int r = 0; r < ruleList.size(); r++) {
+      ruleVariants[r] = ruleList.get(r).variant();
+      ruleVariantIndex[r] = indexOf(ruleVariants[r]);
+    }
+    this.offVariant = indexOf(definition.offVariant());
+    int fallback = indexOf(definition.defaultVariant());
+    this.defaultVariant = fallback < 0 && variants.length > 0 ? 0 : fallback;
+  }
+
+  /** The index of the variant named {@code variantName}, -1 when there is none. */
+  private int indexOf(String variantName) {
+    if (variantName == null) {
+      return -1;
+    }
+    for (int v = 0; v < variants.length; v++) {
+      if (variants[v].name().equals(variantName)) {
+        return v;
+      }
+    }
+    return -1;
+  }
+
+  boolean multivariate() {
+    return variants.length > 0;
   }
 
   long version() {
@@ -75,10 +137,101 @@ final class CompiledFlag {
     return on(decide(ctx, flags, 0));
   }
 
+  /**
+   * The variant served to {@code ctx}, counted as one exposure of it; null for a boolean flag, or
+   * when the variant to serve does not exist (a definition stored without validation). Allocation-
+   * free.
+   */
+  Variant variant(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    if (variants.length == 0) {
+      return null;
+    }
+    int v = variantIndex(decide(ctx, flags, 0), ctx);
+    if (v < 0) {
+      return null;
+    }
+    exposures[v].increment();
+    return variants[v];
+  }
+
+  /** {@link #explain}, counting the variant served as one exposure, as {@link #variant} does. */
+  FlagEvaluation explainExposed(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    FlagEvaluation e = explain(ctx, flags);
+    if (e.variant() != null) {
+      exposures[indexOf(e.variant())].increment();
+    }
+    return e;
+  }
+
+  /** The exposure counters by variant name. */
+  Map<String, LongAdder> exposureCounters() {
+    Map<String, LongAdder> counters = new java.util.LinkedHashMap<>();
+    for (int v = 0; v < variants.length; v++) {
+      counters.put(variants[v].name(), exposures[v]);
+    }
+    return counters;
+  }
+
+  /** Exposures counted by {@link #variant} so far, per variant name, in the flag's order. */
+  Map<String, Long> exposures() {
+    Map<String, Long> counts = new java.util.LinkedHashMap<>();
+    for (int v = 0; v < variants.length; v++) {
+      counts.put(variants[v].name(), exposures[v].sum());
+    }
+    return counts;
+  }
+
+  /**
+   * Which variant a decision serves: off → the off variant; on through a rule that names a variant
+   * → that one; on otherwise → the weighted allocation over the stickiness value, or the default
+   * variant when the context has none (an allow-listed user). -1 when there is no such variant.
+   */
+  private int variantIndex(long d, EvaluationContext ctx) {
+    if (!on(d)) {
+      return offVariant;
+    }
+    int rule = (int) ((d >>> 8) & 0xffff);
+    if (rule > 0 && ruleVariants[rule - 1] != null) {
+      return ruleVariantIndex[rule - 1];
+    }
+    EvaluationContext.Value key = ctx.value(stickiness);
+    return key == null ? defaultVariant : allocate(key.text);
+  }
+
+  /**
+   * The variant owning the user's variant bucket ({@link VariantAllocation}); the default variant
+   * when no variant owns it (weights that do not sum to 100 %, stored without validation).
+   */
+  private int allocate(String key) {
+    int v = owners[variantPrefix.bucket(key)];
+    return v < 0 ? defaultVariant : v;
+  }
+
   /** The decision for {@code ctx} with its reason, rule, bucket and failed prerequisite. */
   FlagEvaluation explain(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
     long d = decide(ctx, flags, 0);
     int prerequisite = (int) ((d >>> 40) & 0xffff) - 1;
+    String variant = null;
+    int variantBucket = -1;
+    String variantSource = null;
+    if (variants.length > 0) {
+      int v = variantIndex(d, ctx);
+      variant = v < 0 ? null : variants[v].name();
+      int rule = (int) ((d >>> 8) & 0xffff);
+      EvaluationContext.Value key = ctx.value(stickiness);
+      if (!on(d)) {
+        variantSource = "off";
+      } else if (rule > 0 && ruleVariants[rule - 1] != null) {
+        variantSource = "rule";
+      } else if (key == null) {
+        variantSource = "default";
+      } else {
+        variantSource = "weight";
+        if (v >= 0) {
+          variantBucket = variantPrefix.bucket(key.text);
+        }
+      }
+    }
     return new FlagEvaluation(
         definition.name(),
         definition.version(),
@@ -87,7 +240,12 @@ final class CompiledFlag {
         (int) ((d >>> 8) & 0xffff),
         (int) ((d >>> 24) & 0xffff) - 1,
         basisPoints,
-        prerequisite < 0 ? null : prerequisites[prerequisite]);
+        prerequisite < 0 ? null : prerequisites[prerequisite],
+        variant,
+        variant == null ? null : variants[variantIndex(d, ctx)].value(),
+        variantSource,
+        variantBucket,
+        variant == null ? 0 : variants[variantIndex(d, ctx)].weightBasisPoints());
   }
 
   private static boolean on(long decision) {

@@ -15,6 +15,13 @@ import java.util.List;
  * in {@code allowUsers} → on; rules present and none matches → off; otherwise on when {@code
  * bucket(salt, stickinessValue) < rolloutBasisPoints} (see {@link Bucketing}).
  *
+ * <p>A multivariate flag (a {@code variationType} and its {@code variants}) also serves a variant
+ * ({@link FlagSnapshot#variant}): off for the user → {@code offVariant} (none: the caller's
+ * default); on through a rule that names a variant → that variant; otherwise the variant owning the
+ * user's variant bucket, {@code bucket(effectiveVariantSalt, stickinessValue)} ({@link
+ * VariantAllocation}); an allow-listed user without a stickiness value gets {@code defaultVariant}
+ * (none: the first variant).
+ *
  * @param name flag name, checked by {@link FlagNames#problem(String)}
  * @param version monotonically increasing revision, ≥ 0; clients keep the highest they have seen
  * @param enabled master switch; a disabled flag is off for everyone
@@ -30,6 +37,14 @@ import java.util.List;
  * @param updatedAtMillis when the last change was made, epoch milliseconds
  * @param prerequisites flags that must give their required answer first (checked after the kill and
  *     master switches, before the lists); omitted from the JSON when empty
+ * @param variationType the type of the variants' values for a multivariate flag; null for a boolean
+ *     flag (then every variant field is empty and omitted from the JSON)
+ * @param variants the variations, weights summing to 10000 basis points
+ * @param offVariant the variant served when the flag is off for the user; null: the caller's
+ *     default
+ * @param defaultVariant the variant served when the flag is on but there is no stickiness value to
+ *     allocate by (an allow-listed user); null: the first variant
+ * @param variantSalt the variant allocation's own hash salt; null: {@code salt + "/variants"}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({
@@ -45,7 +60,12 @@ import java.util.List;
   "rules",
   "updatedBy",
   "updatedAtMillis",
-  "prerequisites"
+  "prerequisites",
+  "variationType",
+  "variants",
+  "offVariant",
+  "defaultVariant",
+  "variantSalt"
 })
 public record FlagDefinition(
     String name,
@@ -60,7 +80,12 @@ public record FlagDefinition(
     List<Rule> rules,
     String updatedBy,
     long updatedAtMillis,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Prerequisite> prerequisites) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Prerequisite> prerequisites,
+    @JsonInclude(JsonInclude.Include.NON_NULL) VariationType variationType,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Variant> variants,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String offVariant,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String defaultVariant,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String variantSalt) {
 
   /** Basis points that mean 100 %. */
   public static final int FULL_ROLLOUT_BASIS_POINTS = 10_000;
@@ -98,6 +123,49 @@ public record FlagDefinition(
     rules = rules == null ? List.of() : List.copyOf(rules);
     updatedBy = updatedBy == null ? "" : updatedBy;
     prerequisites = prerequisites == null ? List.of() : List.copyOf(prerequisites);
+    variants = variants == null ? List.of() : List.copyOf(variants);
+    offVariant = offVariant == null || offVariant.isEmpty() ? null : offVariant;
+    defaultVariant = defaultVariant == null || defaultVariant.isEmpty() ? null : defaultVariant;
+    variantSalt = variantSalt == null || variantSalt.isEmpty() ? null : variantSalt;
+  }
+
+  /**
+   * A boolean flag as it was before variants: every variant field empty. Kept for callers written
+   * against the boolean-only record.
+   */
+  public FlagDefinition(
+      String name,
+      long version,
+      boolean enabled,
+      boolean killed,
+      int rolloutBasisPoints,
+      String salt,
+      String stickiness,
+      List<String> allowUsers,
+      List<String> denyUsers,
+      List<Rule> rules,
+      String updatedBy,
+      long updatedAtMillis,
+      List<Prerequisite> prerequisites) {
+    this(
+        name,
+        version,
+        enabled,
+        killed,
+        rolloutBasisPoints,
+        salt,
+        stickiness,
+        allowUsers,
+        denyUsers,
+        rules,
+        updatedBy,
+        updatedAtMillis,
+        prerequisites,
+        null,
+        List.of(),
+        null,
+        null,
+        null);
   }
 
   /**
@@ -142,7 +210,12 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy with the master switch set. */
@@ -160,7 +233,12 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy with the kill switch set. */
@@ -178,7 +256,12 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy with another rollout, 0..10000 basis points. */
@@ -196,7 +279,12 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy with another salt (reshuffles buckets); null or empty means the flag name. */
@@ -214,7 +302,12 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy hashing another context attribute; null or blank means the user id. */
@@ -232,7 +325,12 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy with another allow list. */
@@ -250,7 +348,12 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy with another deny list. */
@@ -268,7 +371,12 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy with other targeting rules (OR'd; empty = everyone eligible). */
@@ -286,7 +394,12 @@ public record FlagDefinition(
         newRules,
         updatedBy,
         updatedAtMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 
   /** Copy with other prerequisites. */
@@ -304,7 +417,73 @@ public record FlagDefinition(
         rules,
         updatedBy,
         updatedAtMillis,
-        newPrerequisites);
+        newPrerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
+  }
+
+  /**
+   * Copy as a multivariate flag: {@code type}, its {@code variants} (weights summing to 10000;
+   * their buckets are reassigned from this flag's by {@link VariantAllocation#rebalance}, so that a
+   * user keeps their variant unless its weight falls), the variant served when the flag is off for
+   * a user, the variant served when it is on but nothing else decides (an allow-listed user without
+   * a stickiness value; null: the first variant), and the variants' own hash salt (null: {@link
+   * #effectiveVariantSalt()}'s default). A null type with no variants makes the flag boolean again.
+   */
+  public FlagDefinition withVariants(
+      VariationType type,
+      List<Variant> newVariants,
+      String newOffVariant,
+      String newDefaultVariant,
+      String newVariantSalt) {
+    return new FlagDefinition(
+        name,
+        version,
+        enabled,
+        killed,
+        rolloutBasisPoints,
+        salt,
+        stickiness,
+        allowUsers,
+        denyUsers,
+        rules,
+        updatedBy,
+        updatedAtMillis,
+        prerequisites,
+        type,
+        type == null ? newVariants : VariantAllocation.rebalance(variants, newVariants),
+        newOffVariant,
+        newDefaultVariant,
+        newVariantSalt);
+  }
+
+  /** Copy with other variants, type, off/default variant and variant salt kept. */
+  public FlagDefinition withVariants(List<Variant> newVariants) {
+    return withVariants(variationType, newVariants, offVariant, defaultVariant, variantSalt);
+  }
+
+  /** True for a multivariate flag (it has a variation type). */
+  @JsonIgnore
+  public boolean multivariate() {
+    return variationType != null;
+  }
+
+  /**
+   * The salt the weighted variant allocation hashes with: {@code variantSalt} when set, else the
+   * flag's salt followed by {@code "/variants"}, so that who is in the rollout and who gets which
+   * variant are independent.
+   */
+  @JsonIgnore
+  public String effectiveVariantSalt() {
+    return variantSalt != null ? variantSalt : salt + "/variants";
+  }
+
+  /** The variant named {@code variantName}, if the flag has it. */
+  public java.util.Optional<Variant> variant(String variantName) {
+    return variants.stream().filter(v -> v.name().equals(variantName)).findFirst();
   }
 
   /** Copy recording who changed the flag and when (epoch milliseconds). */
@@ -322,6 +501,11 @@ public record FlagDefinition(
         rules,
         by,
         atMillis,
-        prerequisites);
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt);
   }
 }

@@ -15,6 +15,15 @@ package dev.rollgate.flags;
  * @param rolloutBasisPoints the flag's rollout, 0..10000; 0 for an unknown flag
  * @param prerequisite the prerequisite that failed, with {@link
  *     EvaluationReason#PREREQUISITE_FAILED}; null otherwise
+ * @param variant on a multivariate flag, the variant served; null for a boolean flag
+ * @param variantValue the served variant's value (the snapshot's own: do not modify it); null
+ *     without a variant
+ * @param variantSource how the variant was chosen: {@code off} (the flag's off variant), {@code
+ *     rule} (the matching rule names it), {@code weight} (the weighted allocation), {@code default}
+ *     (on, but no stickiness value to allocate by); null for a boolean flag
+ * @param variantBucket with {@code weight}, the user's variant bucket (0..9999, hashed with the
+ *     flag's variant salt), which the chosen variant owns; -1 otherwise
+ * @param variantWeightBasisPoints the chosen variant's weight, 0..10000; 0 without a variant
  */
 public record FlagEvaluation(
     String flag,
@@ -24,10 +33,66 @@ public record FlagEvaluation(
     int rule,
     int bucket,
     int rolloutBasisPoints,
-    String prerequisite) {
+    String prerequisite,
+    String variant,
+    com.fasterxml.jackson.databind.JsonNode variantValue,
+    String variantSource,
+    int variantBucket,
+    int variantWeightBasisPoints) {
 
-  /** One line for people: {@code ON: rule 2 matched, bucket 1234 < 2500 (25 %)}. */
+  /** An evaluation of a boolean flag (no variant). */
+  public FlagEvaluation(
+      String flag,
+      long version,
+      boolean on,
+      EvaluationReason reason,
+      int rule,
+      int bucket,
+      int rolloutBasisPoints,
+      String prerequisite) {
+    this(
+        flag,
+        version,
+        on,
+        reason,
+        rule,
+        bucket,
+        rolloutBasisPoints,
+        prerequisite,
+        null,
+        null,
+        null,
+        -1,
+        0);
+  }
+
+  /**
+   * One line for people: {@code ON: rule 2 matched, bucket 1234 < 2500 (25 %)}, followed on a
+   * multivariate flag by the variant and how it was chosen: {@code ...; variant blue (weight 30 %,
+   * owns variant bucket 812)}.
+   */
   public String explanation() {
+    if (variant == null) {
+      return booleanExplanation();
+    }
+    String how =
+        switch (variantSource == null ? "" : variantSource) {
+          case "off" -> "the off variant";
+          case "rule" -> "named by rule " + rule;
+          case "default" -> "the default variant: no stickiness value to allocate by";
+          case "weight" ->
+              "weight "
+                  + java.math.BigDecimal.valueOf(variantWeightBasisPoints, 2)
+                      .stripTrailingZeros()
+                      .toPlainString()
+                  + " %, owns variant bucket "
+                  + variantBucket;
+          default -> "";
+        };
+    return booleanExplanation() + "; variant " + variant + " (" + how + ")";
+  }
+
+  private String booleanExplanation() {
     String answer = on ? "ON" : "OFF";
     return switch (reason) {
       case UNKNOWN_FLAG -> answer + ": unknown flag, the caller's default";

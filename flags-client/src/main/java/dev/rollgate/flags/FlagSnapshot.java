@@ -83,7 +83,7 @@ public final class FlagSnapshot {
     }
     HashMap<String, CompiledFlag> map = new HashMap<>(capacity(flags.size() + 1));
     map.putAll(flags);
-    map.put(definition.name(), new CompiledFlag(definition));
+    map.put(definition.name(), new CompiledFlag(definition, held));
     Map<String, Long> tombstones = deleted;
     if (deletedAt != null) {
       tombstones = new HashMap<>(deleted);
@@ -151,7 +151,7 @@ public final class FlagSnapshot {
           && (held.version() > definition.version() || held.definition.equals(definition))) {
         map.put(definition.name(), held);
       } else {
-        map.put(definition.name(), new CompiledFlag(definition));
+        map.put(definition.name(), new CompiledFlag(definition, held));
       }
     }
     return new FlagSnapshot(map, tombstones);
@@ -189,6 +189,91 @@ public final class FlagSnapshot {
           flag, -1, defaultValue, EvaluationReason.UNKNOWN_FLAG, 0, -1, 0, null);
     }
     return compiled.explain(ctx == null ? EvaluationContext.EMPTY : ctx, flags);
+  }
+
+  /**
+   * The variant of the multivariate {@code flag} served to {@code ctx} (see {@link FlagDefinition}
+   * for the order of the checks), counted as one exposure of it ({@link #exposures}). Never throws,
+   * does no I/O, allocates nothing: the variant returned is the snapshot's own.
+   *
+   * @return null for an unknown or boolean flag
+   */
+  public Variant variant(String flag, EvaluationContext ctx) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    if (compiled == null) {
+      return null;
+    }
+    return compiled.variant(ctx == null ? EvaluationContext.EMPTY : ctx, flags);
+  }
+
+  /**
+   * The served variant's value of a {@link VariationType#STRING} flag; {@code defaultValue} for an
+   * unknown flag or one of another type. Allocation-free.
+   */
+  public String stringVariation(String flag, EvaluationContext ctx, String defaultValue) {
+    Variant v = typed(flag, VariationType.STRING);
+    v = v == null ? null : variant(flag, ctx);
+    return v == null ? defaultValue : v.value().textValue();
+  }
+
+  /**
+   * The served variant's value of a {@link VariationType#NUMBER} flag; {@code defaultValue} for an
+   * unknown flag or one of another type. Allocation-free.
+   */
+  public double numberVariation(String flag, EvaluationContext ctx, double defaultValue) {
+    Variant v = typed(flag, VariationType.NUMBER);
+    v = v == null ? null : variant(flag, ctx);
+    return v == null ? defaultValue : v.value().doubleValue();
+  }
+
+  /**
+   * The served variant's value of a multivariate flag of any type, as JSON (shared: do not modify
+   * it); {@code defaultValue} for an unknown or boolean flag. Allocation-free.
+   */
+  public com.fasterxml.jackson.databind.JsonNode jsonVariation(
+      String flag, EvaluationContext ctx, com.fasterxml.jackson.databind.JsonNode defaultValue) {
+    Variant v = variant(flag, ctx);
+    return v == null ? defaultValue : v.value();
+  }
+
+  /** Any variant of {@code flag} when it is multivariate of {@code type}, else null. */
+  private Variant typed(String flag, VariationType type) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    if (compiled == null
+        || !compiled.multivariate()
+        || compiled.definition.variationType() != type) {
+      return null;
+    }
+    return compiled.definition.variants().get(0);
+  }
+
+  /**
+   * Exposures of the multivariate {@code flag}'s variants: how many evaluations through {@link
+   * #variant} (and the typed variations) served each one since this client started; a variant keeps
+   * its count across versions of the flag while it keeps its name. Empty for an unknown or boolean
+   * flag. In the flag's variant order.
+   */
+  public Map<String, Long> exposures(String flag) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    return compiled == null ? Map.of() : compiled.exposures();
+  }
+
+  /**
+   * {@link #explain}, and on a multivariate flag the variant served counts as an exposure as with
+   * {@link #variant}: for adapters (the OpenFeature provider) that answer with the explanation.
+   */
+  public FlagEvaluation explainVariant(String flag, EvaluationContext ctx) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    if (compiled == null) {
+      return explain(flag, ctx, false);
+    }
+    return compiled.explainExposed(ctx == null ? EvaluationContext.EMPTY : ctx, flags);
+  }
+
+  /** The exposure counters of {@code flag}'s variants by name; empty for a boolean flag. */
+  Map<String, java.util.concurrent.atomic.LongAdder> exposureCounters(String flag) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    return compiled == null ? Map.of() : compiled.exposureCounters();
   }
 
   /** The definition of {@code name}, if held. */

@@ -33,6 +33,9 @@ public final class FlagValidation {
    */
   public static final int MAX_PREREQUISITE_DEPTH = 5;
 
+  /** Most variants one multivariate flag has. */
+  public static final int MAX_VARIANTS = 100;
+
   /** Largest flag, in bytes of its UTF-8 {@link FlagCodec} JSON. */
   public static final int MAX_ENCODED_BYTES = 128 * 1024;
 
@@ -87,10 +90,121 @@ public final class FlagValidation {
     if (problem == null && rulesChanged) {
       problem = rulesProblem(after.rules());
     }
-    if (problem == null && (allowChanged || denyChanged || rulesChanged)) {
+    boolean variantsChanged =
+        before == null
+            || before.variationType() != after.variationType()
+            || !before.variants().equals(after.variants())
+            || !java.util.Objects.equals(before.offVariant(), after.offVariant())
+            || !java.util.Objects.equals(before.defaultVariant(), after.defaultVariant());
+    if (problem == null && (variantsChanged || rulesChanged)) {
+      problem = variantsProblem(after);
+    }
+    if (problem == null && (allowChanged || denyChanged || rulesChanged || variantsChanged)) {
       problem = sizeProblem(after);
     }
     return problem;
+  }
+
+  /**
+   * The checks on a flag's variants, null when fine, else one line: a multivariate flag has 1 to
+   * {@link #MAX_VARIANTS} variants, no name twice, every value of the flag's variation type,
+   * weights summing to exactly 100 %, and its off variant, default variant and every rule's variant
+   * among them; a boolean flag has no variants and no rule names one.
+   */
+  public static String variantsProblem(FlagDefinition flag) {
+    List<Variant> variants = flag.variants();
+    VariationType type = flag.variationType();
+    if (type == null) {
+      if (!variants.isEmpty()) {
+        return "flag "
+            + flag.name()
+            + " has variants but no variation type: give one (string, number or json)";
+      }
+      if (flag.offVariant() != null || flag.defaultVariant() != null) {
+        return "flag " + flag.name() + " names an off or default variant but has no variants";
+      }
+      for (int r = 0; r < flag.rules().size(); r++) {
+        if (flag.rules().get(r).variant() != null) {
+          return "rule "
+              + (r + 1)
+              + " serves variant '"
+              + flag.rules().get(r).variant()
+              + "' but flag "
+              + flag.name()
+              + " has no variants";
+        }
+      }
+      return null;
+    }
+    if (variants.isEmpty()) {
+      return "flag "
+          + flag.name()
+          + " is multivariate ("
+          + typeName(type)
+          + ") but has no variants";
+    }
+    if (variants.size() > MAX_VARIANTS) {
+      return "flag "
+          + flag.name()
+          + " has "
+          + variants.size()
+          + " variants; the limit is "
+          + MAX_VARIANTS;
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    long sum = 0;
+    for (Variant v : variants) {
+      if (!names.add(v.name())) {
+        return "variant '" + v.name() + "' is defined twice";
+      }
+      if (!type.accepts(v.value())) {
+        return "variant '"
+            + v.name()
+            + "' has value "
+            + v.value()
+            + ", which is not a "
+            + typeName(type)
+            + " (the flag's variation type)";
+      }
+      sum += v.weightBasisPoints();
+    }
+    if (sum != FlagDefinition.FULL_ROLLOUT_BASIS_POINTS) {
+      return "variant weights sum to "
+          + java.math.BigDecimal.valueOf(sum, 2).stripTrailingZeros().toPlainString()
+          + " %; they must sum to exactly 100 %";
+    }
+    if (variants.stream().anyMatch(v -> !v.buckets().isEmpty())) {
+      String buckets = VariantAllocation.bucketsProblem(variants);
+      if (buckets != null) {
+        return buckets;
+      }
+    }
+    String missing = missingVariant("off variant", flag.offVariant(), names);
+    if (missing == null) {
+      missing = missingVariant("default variant", flag.defaultVariant(), names);
+    }
+    for (int r = 0; missing == null && r < flag.rules().size(); r++) {
+      missing =
+          missingVariant("rule " + (r + 1) + "'s variant", flag.rules().get(r).variant(), names);
+    }
+    return missing == null
+        ? null
+        : missing + " (variants: " + String.join(", ", variantNames(flag)) + ")";
+  }
+
+  private static String missingVariant(String what, String name, java.util.Set<String> names) {
+    return name == null || names.contains(name)
+        ? null
+        : what + " '" + name + "' is not one of the flag's variants";
+  }
+
+  private static List<String> variantNames(FlagDefinition flag) {
+    return flag.variants().stream().map(Variant::name).toList();
+  }
+
+  /** The variation type as the CLI and the API write it: string, number, json. */
+  public static String typeName(VariationType type) {
+    return type.name().toLowerCase(Locale.ROOT);
   }
 
   /**

@@ -110,6 +110,11 @@ public final class FlagsClient implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean resyncPending = new AtomicBoolean();
   private final List<Meter> meters = new ArrayList<>();
+
+  /** "flag\u0000variant" of every exposure meter registered, so each is registered once. */
+  private final java.util.Set<String> exposureMeters =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   private volatile FlagSnapshot snapshot = FlagSnapshot.empty();
@@ -223,6 +228,70 @@ public final class FlagsClient implements AutoCloseable {
   public FlagEvaluation explain(String flag, EvaluationContext ctx, boolean defaultValue) {
     evaluations.increment();
     return snapshot.explain(flag, ctx, defaultValue);
+  }
+
+  /**
+   * The variant of the multivariate {@code flag} served to {@code ctx} ({@link
+   * FlagSnapshot#variant}); null for an unknown or boolean flag. Counted as an evaluation and as an
+   * exposure of the variant. Never throws, allocates nothing.
+   */
+  public Variant variant(String flag, EvaluationContext ctx) {
+    evaluations.increment();
+    try {
+      return snapshot.variant(flag, ctx);
+    } catch (RuntimeException e) {
+      return null; // defensive: evaluation has no failing paths
+    }
+  }
+
+  /** {@link FlagSnapshot#stringVariation}, counted like {@link #variant}. */
+  public String stringVariation(String flag, EvaluationContext ctx, String defaultValue) {
+    evaluations.increment();
+    try {
+      return snapshot.stringVariation(flag, ctx, defaultValue);
+    } catch (RuntimeException e) {
+      return defaultValue;
+    }
+  }
+
+  /** {@link FlagSnapshot#numberVariation}, counted like {@link #variant}. */
+  public double numberVariation(String flag, EvaluationContext ctx, double defaultValue) {
+    evaluations.increment();
+    try {
+      return snapshot.numberVariation(flag, ctx, defaultValue);
+    } catch (RuntimeException e) {
+      return defaultValue;
+    }
+  }
+
+  /** {@link FlagSnapshot#jsonVariation}, counted like {@link #variant}. */
+  public com.fasterxml.jackson.databind.JsonNode jsonVariation(
+      String flag, EvaluationContext ctx, com.fasterxml.jackson.databind.JsonNode defaultValue) {
+    evaluations.increment();
+    try {
+      return snapshot.jsonVariation(flag, ctx, defaultValue);
+    } catch (RuntimeException e) {
+      return defaultValue;
+    }
+  }
+
+  /**
+   * Exposure counts of an experiment: evaluations of {@code flag} through {@link #variant} and the
+   * typed variations, per variant served, since this client started ({@link
+   * FlagSnapshot#exposures}).
+   */
+  public Map<String, Long> exposures(String flag) {
+    return snapshot.exposures(flag);
+  }
+
+  /**
+   * Evaluates {@code flag} and says why, with the variant served on a multivariate flag and its
+   * value ({@link FlagSnapshot#explainVariant}); counted as an evaluation and, with a variant, as
+   * its exposure. Allocates the answer.
+   */
+  public FlagEvaluation explainVariant(String flag, EvaluationContext ctx) {
+    evaluations.increment();
+    return snapshot.explainVariant(flag, ctx);
   }
 
   /** The snapshot currently served. */
@@ -356,6 +425,7 @@ public final class FlagsClient implements AutoCloseable {
     if (before == after) {
       return;
     }
+    registerExposureMeters(after);
     for (Listener listener : listeners) {
       notifyQuietly(() -> listener.snapshotChanged(before, after));
     }
@@ -366,6 +436,36 @@ public final class FlagsClient implements AutoCloseable {
       call.run();
     } catch (RuntimeException e) {
       log.warn("Rollgate flags: a listener failed: {}", oneLine(e));
+    }
+  }
+
+  /**
+   * Registers a {@code rollgate.flags.exposures} counter (tags {@code flag}, {@code variant}) for
+   * every variant of {@code after} not yet registered, reading the snapshot's own exposure counter
+   * (kept across versions while the variant keeps its name). A removed variant's meter stays, its
+   * count frozen, until {@link #close}.
+   */
+  private void registerExposureMeters(FlagSnapshot after) {
+    if (meterRegistry == null) {
+      return;
+    }
+    for (String flag : after.names()) {
+      after
+          .exposureCounters(flag)
+          .forEach(
+              (variant, counter) -> {
+                if (exposureMeters.add(flag + "\u0000" + variant)) {
+                  synchronized (meters) {
+                    meters.add(
+                        FunctionCounter.builder("rollgate.flags.exposures", counter, LongAdder::sum)
+                            .description(
+                                "evaluations that served this variant of a multivariate flag")
+                            .tag("flag", flag)
+                            .tag("variant", variant)
+                            .register(meterRegistry));
+                  }
+                }
+              });
     }
   }
 
@@ -393,8 +493,11 @@ public final class FlagsClient implements AutoCloseable {
       clientResources.shutdown(0, REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
     if (meterRegistry != null) {
-      meters.forEach(meterRegistry::remove);
-      meters.clear();
+      synchronized (meters) {
+        meters.forEach(meterRegistry::remove);
+        meters.clear();
+        exposureMeters.clear();
+      }
     }
   }
 

@@ -98,6 +98,50 @@ class AllocationTest {
   }
 
   @Test
+  void variantEvaluationAllocatesNothing() {
+    FlagDefinition flag =
+        percentageAndAttributeRuleFlag()
+            .withRules(
+                List.of(
+                    Rule.of(Condition.of("plan", Operator.EQ, "enterprise")).serving("gold"),
+                    Rule.of(Condition.of("country", Operator.IN, "DE", "FR", "NL"))))
+            .withVariants(
+                VariationType.STRING,
+                List.of(
+                    new Variant(
+                        "control",
+                        com.fasterxml.jackson.databind.node.TextNode.valueOf("a"),
+                        5_000),
+                    new Variant(
+                        "treatment",
+                        com.fasterxml.jackson.databind.node.TextNode.valueOf("b"),
+                        4_000),
+                    new Variant(
+                        "gold", com.fasterxml.jackson.databind.node.TextNode.valueOf("c"), 1_000)),
+                "control",
+                null,
+                null);
+    assertThat(FlagValidation.problem(flag)).isNull();
+    FlagSnapshot snapshot = FlagSnapshot.of(List.of(flag));
+    EvaluationContext[] contexts = contexts();
+    int[] next = {0};
+
+    long bytes =
+        allocatedBytes(
+            OPS,
+            () ->
+                snapshot
+                    .stringVariation(
+                        "checkout_v2", contexts[next[0]++ & (contexts.length - 1)], "x")
+                    .equals("b"));
+
+    assertThat(bytes).as("bytes allocated by %d variant evaluations", OPS).isLessThan(SLACK_BYTES);
+    assertThat(snapshot.exposures("checkout_v2").values().stream().mapToLong(Long::longValue).sum())
+        .as("every evaluation counted as an exposure")
+        .isEqualTo(6L * OPS); // three warm-up rounds and three measured
+  }
+
+  @Test
   void evaluationWithSaltTrailingBytesAndFourByteCharactersAllocatesNothing() {
     // A salt of 2 UTF-8 bytes + ':' leaves a partial hash block pending before the key.
     FlagSnapshot snapshot =

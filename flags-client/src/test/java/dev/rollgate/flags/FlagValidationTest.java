@@ -123,4 +123,75 @@ class FlagValidationTest {
     assertThat(FlagValidation.changeProblem(legacy, legacy.withAllowUsers(users(1_001))))
         .startsWith("allowUsers has 1001");
   }
+
+  private static Variant text(String name, int weight) {
+    return new Variant(name, com.fasterxml.jackson.databind.node.TextNode.valueOf(name), weight);
+  }
+
+  private static FlagDefinition variants(String off, String fallback, Variant... variants) {
+    return FlagDefinition.newFlag("f")
+        .withVariants(VariationType.STRING, List.of(variants), off, fallback, null);
+  }
+
+  @Test
+  void variantWeightsNotSummingToOneHundredPercentAreRefused() {
+    assertThat(FlagValidation.problem(variants(null, null, text("a", 5_000), text("b", 4_000))))
+        .isEqualTo("variant weights sum to 90 %; they must sum to exactly 100 %");
+    assertThat(FlagValidation.problem(variants(null, null, text("a", 5_000), text("b", 5_001))))
+        .isEqualTo("variant weights sum to 100.01 %; they must sum to exactly 100 %");
+    assertThat(FlagValidation.problem(variants(null, null, text("a", 5_000), text("b", 5_000))))
+        .isNull();
+  }
+
+  @Test
+  void aDuplicateVariantNameIsRefused() {
+    assertThat(FlagValidation.problem(variants(null, null, text("a", 5_000), text("a", 5_000))))
+        .isEqualTo("variant 'a' is defined twice");
+  }
+
+  @Test
+  void anOffDefaultOrRuleVariantThatDoesNotExistIsRefused() {
+    assertThat(FlagValidation.problem(variants("gone", null, text("a", 10_000))))
+        .isEqualTo("off variant 'gone' is not one of the flag's variants (variants: a)");
+    assertThat(FlagValidation.problem(variants(null, "gone", text("a", 10_000))))
+        .isEqualTo("default variant 'gone' is not one of the flag's variants (variants: a)");
+    FlagDefinition rule =
+        variants(null, null, text("a", 10_000))
+            .withRules(List.of(Rule.of(Condition.of("x", Operator.EQ, "1")).serving("gone")));
+    assertThat(FlagValidation.problem(rule))
+        .isEqualTo("rule 1's variant 'gone' is not one of the flag's variants (variants: a)");
+    assertThat(
+            FlagValidation.problem(
+                FlagDefinition.newFlag("f")
+                    .withRules(List.of(Rule.of(Condition.of("x", Operator.EQ, "1")).serving("a")))))
+        .isEqualTo("rule 1 serves variant 'a' but flag f has no variants");
+  }
+
+  @Test
+  void aValueOfTheWrongTypeIsRefused() {
+    FlagDefinition flag =
+        FlagDefinition.newFlag("f")
+            .withVariants(
+                VariationType.NUMBER,
+                List.of(
+                    new Variant("n", com.fasterxml.jackson.databind.node.IntNode.valueOf(3), 5_000),
+                    text("s", 5_000)),
+                null,
+                null,
+                null);
+    assertThat(FlagValidation.problem(flag))
+        .isEqualTo(
+            "variant 's' has value \"s\", which is not a number (the flag's variation type)");
+    assertThat(
+            FlagValidation.problem(
+                FlagDefinition.newFlag("f")
+                    .withVariants(VariationType.STRING, List.of(), null, null, null)))
+        .isEqualTo("flag f is multivariate (string) but has no variants");
+  }
+
+  @Test
+  void aPercentageChangeIsNotRefusedForAnOlderVariantProblem() {
+    FlagDefinition stored = variants(null, null, text("a", 5_000), text("b", 4_000));
+    assertThat(FlagValidation.changeProblem(stored, stored.withRolloutBasisPoints(5_000))).isNull();
+  }
 }

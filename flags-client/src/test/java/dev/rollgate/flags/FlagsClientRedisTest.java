@@ -124,6 +124,62 @@ class FlagsClientRedisTest {
     assertThat(client.isEnabled("checkout", ALICE)).isTrue();
   }
 
+  private static double exposureMeter(SimpleMeterRegistry registry, String variant) {
+    return registry
+        .get("rollgate.flags.exposures")
+        .tag("flag", "button_color")
+        .tag("variant", variant)
+        .functionCounter()
+        .count();
+  }
+
+  @Test
+  void variantFlagsArriveThroughRedisAndCountExposuresInAMeter() {
+    FlagDefinition colors =
+        on("button_color", 1)
+            .withVariants(
+                VariationType.STRING,
+                List.of(
+                    new Variant(
+                        "red", com.fasterxml.jackson.databind.node.TextNode.valueOf("#f00"), 5_000),
+                    new Variant(
+                        "blue",
+                        com.fasterxml.jackson.databind.node.TextNode.valueOf("#00f"),
+                        5_000)),
+                null,
+                null,
+                null);
+    admin.seed(colors);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    startClientWithoutPolling(registry);
+
+    String first = client.variant("button_color", ALICE).name();
+    assertThat(client.stringVariation("button_color", ALICE, "none"))
+        .isEqualTo(first.equals("red") ? "#f00" : "#00f");
+    assertThat(exposureMeter(registry, first)).isEqualTo(2.0);
+
+    // a pushed weight change: the variant served follows the new buckets, the meter keeps counting
+    FlagDefinition changed =
+        colors
+            .withVersion(2)
+            .withVariants(
+                List.of(
+                    new Variant(
+                        "red",
+                        com.fasterxml.jackson.databind.node.TextNode.valueOf("#f00"),
+                        first.equals("red") ? 10_000 : 0),
+                    new Variant(
+                        "blue",
+                        com.fasterxml.jackson.databind.node.TextNode.valueOf("#00f"),
+                        first.equals("red") ? 0 : 10_000)));
+    admin.write(changed);
+    assertThat(Await.millisUntil(PUSH_DEADLINE, () -> version("button_color") == 2))
+        .isNotNegative();
+    assertThat(client.variant("button_color", ALICE).name()).isEqualTo(first);
+    assertThat(client.exposures("button_color")).containsEntry(first, 3L);
+    assertThat(exposureMeter(registry, first)).isEqualTo(3.0);
+  }
+
   @Test
   void undecodablePushIsCountedAsRefreshFailureAndChangesNothing() {
     admin.seed(on("checkout", 1));

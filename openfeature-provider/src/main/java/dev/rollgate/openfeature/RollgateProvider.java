@@ -1,5 +1,6 @@
 package dev.rollgate.openfeature;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.openfeature.sdk.ErrorCode;
 import dev.openfeature.sdk.EvaluationContext;
 import dev.openfeature.sdk.EventProvider;
@@ -16,6 +17,7 @@ import dev.rollgate.flags.FlagEvaluation;
 import dev.rollgate.flags.FlagSnapshot;
 import dev.rollgate.flags.FlagsClient;
 import dev.rollgate.flags.RefreshFailure;
+import dev.rollgate.flags.VariationType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,9 +32,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * snapshot), the provider translates contexts, answers, reasons and events. See the module's README
  * for the reason table.
  *
- * <p>Rollgate flags are boolean: string, integer, double and object evaluations answer the caller's
- * default with {@link ErrorCode#TYPE_MISMATCH} (or {@link ErrorCode#FLAG_NOT_FOUND} for an unknown
- * flag). No evaluation throws.
+ * <p>A boolean evaluation answers a flag's on/off ({@value #VARIANT_ON}/{@value #VARIANT_OFF}). A
+ * multivariate flag's variant answers the typed evaluations, with the variant's name as the
+ * OpenFeature variant: string evaluations a {@code string} flag, integer and double evaluations a
+ * {@code number} flag (integer only for a whole number), object evaluations a flag of any variation
+ * type (its value as an OpenFeature {@link Value}). Any other pairing answers the caller's default
+ * with {@link ErrorCode#TYPE_MISMATCH} (an unknown flag {@link ErrorCode#FLAG_NOT_FOUND}); a flag
+ * off for the user with no off variant answers the default with reason DEFAULT. Each typed
+ * evaluation counts as an exposure of the variant served ({@link FlagsClient#exposures}). No
+ * evaluation throws.
  *
  * <p>Events: {@code PROVIDER_READY} once the client holds its first snapshot (at {@link
  * #initialize}, or later when the first full load succeeds after an initialization that found no
@@ -137,35 +145,185 @@ public final class RollgateProvider extends EventProvider {
   @Override
   public ProviderEvaluation<String> getStringEvaluation(
       String key, String defaultValue, EvaluationContext ctx) {
-    return notBoolean(key, defaultValue, "string");
+    return variantResult(
+        key,
+        defaultValue,
+        ctx,
+        "string",
+        t -> t == VariationType.STRING,
+        v -> v.isTextual() ? v.textValue() : null);
   }
 
   @Override
   public ProviderEvaluation<Integer> getIntegerEvaluation(
       String key, Integer defaultValue, EvaluationContext ctx) {
-    return notBoolean(key, defaultValue, "integer");
+    return variantResult(
+        key,
+        defaultValue,
+        ctx,
+        "integer",
+        t -> t == VariationType.NUMBER,
+        v -> v.isIntegralNumber() && v.canConvertToInt() ? v.intValue() : wholeDouble(v));
   }
 
   @Override
   public ProviderEvaluation<Double> getDoubleEvaluation(
       String key, Double defaultValue, EvaluationContext ctx) {
-    return notBoolean(key, defaultValue, "double");
+    return variantResult(
+        key,
+        defaultValue,
+        ctx,
+        "double",
+        t -> t == VariationType.NUMBER,
+        v -> v.isNumber() ? v.doubleValue() : null);
   }
 
   @Override
   public ProviderEvaluation<Value> getObjectEvaluation(
       String key, Value defaultValue, EvaluationContext ctx) {
-    return notBoolean(key, defaultValue, "object");
+    return variantResult(key, defaultValue, ctx, "object", t -> true, RollgateProvider::value);
   }
 
-  private <T> ProviderEvaluation<T> notBoolean(String key, T defaultValue, String type) {
-    if (key == null || !client.snapshot().contains(key)) {
-      return error(defaultValue, ErrorCode.FLAG_NOT_FOUND, "flag " + key + " is not defined");
+  /** An int for a number like {@code 3.0}; null for a fraction or beyond int. */
+  private static Integer wholeDouble(JsonNode v) {
+    if (!v.isNumber()) {
+      return null;
     }
-    return error(
-        defaultValue,
-        ErrorCode.TYPE_MISMATCH,
-        "flag " + key + " is boolean; a " + type + " evaluation answers the default");
+    double d = v.doubleValue();
+    return d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE ? (int) d : null;
+  }
+
+  /**
+   * A typed evaluation of a multivariate flag: the variant's value converted by {@code convert}
+   * (null: it does not fit the type asked, TYPE_MISMATCH) with the variant's name.
+   */
+  private <T> ProviderEvaluation<T> variantResult(
+      String key,
+      T defaultValue,
+      EvaluationContext ctx,
+      String type,
+      java.util.function.Predicate<VariationType> fits,
+      java.util.function.Function<JsonNode, T> convert) {
+    try {
+      FlagDefinition flag = key == null ? null : client.snapshot().flag(key).orElse(null);
+      if (flag == null) {
+        return error(defaultValue, ErrorCode.FLAG_NOT_FOUND, "flag " + key + " is not defined");
+      }
+      if (!flag.multivariate()) {
+        return error(
+            defaultValue,
+            ErrorCode.TYPE_MISMATCH,
+            "flag " + key + " is boolean; a " + type + " evaluation answers the default");
+      }
+      if (!fits.test(flag.variationType())) {
+        return error(
+            defaultValue,
+            ErrorCode.TYPE_MISMATCH,
+            "flag "
+                + key
+                + " has "
+                + flag.variationType().name().toLowerCase(java.util.Locale.ROOT)
+                + " variants; a "
+                + type
+                + " evaluation answers the default");
+      }
+      dev.rollgate.flags.EvaluationContext rollgate = toRollgate(ctx);
+      FlagEvaluation evaluation = client.explainVariant(key, rollgate);
+      if (evaluation.reason() == EvaluationReason.UNKNOWN_FLAG) { // deleted meanwhile
+        return error(defaultValue, ErrorCode.FLAG_NOT_FOUND, "flag " + key + " is not defined");
+      }
+      if (evaluation.variant() == null) {
+        return ProviderEvaluation.<T>builder()
+            .value(defaultValue)
+            .reason(Reason.DEFAULT.name())
+            .flagMetadata(metadata(evaluation).build())
+            .build();
+      }
+      T value = convert.apply(evaluation.variantValue());
+      if (value == null) {
+        return error(
+            defaultValue,
+            ErrorCode.TYPE_MISMATCH,
+            "flag "
+                + key
+                + " variant "
+                + evaluation.variant()
+                + " has value "
+                + evaluation.variantValue()
+                + ", not a "
+                + type);
+      }
+      ImmutableMetadata.ImmutableMetadataBuilder metadata = metadata(evaluation);
+      metadata.addString("variantSource", evaluation.variantSource());
+      if (evaluation.variantBucket() >= 0) {
+        metadata.addInteger("variantBucket", evaluation.variantBucket());
+      }
+      return ProviderEvaluation.<T>builder()
+          .value(value)
+          .variant(evaluation.variant())
+          .reason(variantReason(evaluation).name())
+          .flagMetadata(metadata.build())
+          .build();
+    } catch (RuntimeException e) {
+      return error(defaultValue, ErrorCode.GENERAL, "evaluation failed: " + e);
+    }
+  }
+
+  /**
+   * The OpenFeature reason of a variant served: the boolean decision's ({@link #reason}), except
+   * that a weighted split is SPLIT and a rule naming the variant TARGETING_MATCH.
+   */
+  static Reason variantReason(FlagEvaluation evaluation) {
+    return switch (evaluation.variantSource() == null ? "" : evaluation.variantSource()) {
+      case "weight" -> Reason.SPLIT;
+      case "rule" -> Reason.TARGETING_MATCH;
+      default -> reason(evaluation);
+    };
+  }
+
+  /** A JSON value as an OpenFeature {@link Value}. */
+  static Value value(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return new Value();
+    }
+    if (node.isTextual()) {
+      return new Value(node.textValue());
+    }
+    if (node.isBoolean()) {
+      return new Value(node.booleanValue());
+    }
+    if (node.isIntegralNumber() && node.canConvertToInt()) {
+      return new Value(node.intValue());
+    }
+    if (node.isNumber()) {
+      return new Value(node.doubleValue());
+    }
+    if (node.isArray()) {
+      List<Value> list = new ArrayList<>();
+      node.forEach(n -> list.add(value(n)));
+      return new Value(list);
+    }
+    Map<String, Value> fields = new java.util.LinkedHashMap<>();
+    node.properties().forEach(e -> fields.put(e.getKey(), value(e.getValue())));
+    return new Value(new dev.openfeature.sdk.MutableStructure(fields));
+  }
+
+  private static ImmutableMetadata.ImmutableMetadataBuilder metadata(FlagEvaluation evaluation) {
+    ImmutableMetadata.ImmutableMetadataBuilder metadata =
+        ImmutableMetadata.builder()
+            .addLong("version", evaluation.version())
+            .addString("rollgateReason", evaluation.reason().name())
+            .addInteger("rolloutBasisPoints", evaluation.rolloutBasisPoints());
+    if (evaluation.bucket() >= 0) {
+      metadata.addInteger("bucket", evaluation.bucket());
+    }
+    if (evaluation.rule() > 0) {
+      metadata.addInteger("rule", evaluation.rule());
+    }
+    if (evaluation.prerequisite() != null) {
+      metadata.addString("prerequisite", evaluation.prerequisite());
+    }
+    return metadata;
   }
 
   private ProviderEvaluation<Boolean> booleanResult(
@@ -183,20 +341,7 @@ public final class RollgateProvider extends EventProvider {
           ErrorCode.TARGETING_KEY_MISSING,
           "flag " + evaluation.flag() + " buckets by the targeting key and the context has none");
     }
-    ImmutableMetadata.ImmutableMetadataBuilder metadata =
-        ImmutableMetadata.builder()
-            .addLong("version", evaluation.version())
-            .addString("rollgateReason", reason.name())
-            .addInteger("rolloutBasisPoints", evaluation.rolloutBasisPoints());
-    if (evaluation.bucket() >= 0) {
-      metadata.addInteger("bucket", evaluation.bucket());
-    }
-    if (evaluation.rule() > 0) {
-      metadata.addInteger("rule", evaluation.rule());
-    }
-    if (evaluation.prerequisite() != null) {
-      metadata.addString("prerequisite", evaluation.prerequisite());
-    }
+    ImmutableMetadata.ImmutableMetadataBuilder metadata = metadata(evaluation);
     return ProviderEvaluation.<Boolean>builder()
         .value(evaluation.on())
         .variant(evaluation.on() ? VARIANT_ON : VARIANT_OFF)

@@ -3,6 +3,9 @@ package dev.rollgate.openfeature;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.openfeature.sdk.Client;
 import dev.openfeature.sdk.ErrorCode;
 import dev.openfeature.sdk.EventDetails;
@@ -12,6 +15,7 @@ import dev.openfeature.sdk.OpenFeatureAPI;
 import dev.openfeature.sdk.ProviderState;
 import dev.openfeature.sdk.Reason;
 import dev.openfeature.sdk.Value;
+import dev.rollgate.flags.Bucketing;
 import dev.rollgate.flags.Condition;
 import dev.rollgate.flags.FlagCodec;
 import dev.rollgate.flags.FlagDefinition;
@@ -21,6 +25,8 @@ import dev.rollgate.flags.FlagsRedisLayout;
 import dev.rollgate.flags.Operator;
 import dev.rollgate.flags.Prerequisite;
 import dev.rollgate.flags.Rule;
+import dev.rollgate.flags.Variant;
+import dev.rollgate.flags.VariationType;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
@@ -312,6 +318,111 @@ class RollgateProviderTest {
       assertThat(details.getReason()).isEqualTo(Reason.ERROR.name());
       assertThat(details.getErrorMessage()).contains("checkout is boolean");
     }
+  }
+
+  private static FlagDefinition multivariate(
+      String name, VariationType type, String off, Variant... variants) {
+    return full(name).withVariants(type, List.of(variants), off, null, null);
+  }
+
+  @Test
+  void typedEvaluationsOfVariantFlagsAnswerTheVariantsValueAndName() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    Client client =
+        openFeature(
+            multivariate(
+                "color",
+                VariationType.STRING,
+                null,
+                new Variant("red", TextNode.valueOf("#f00"), 5_000),
+                new Variant("blue", TextNode.valueOf("#00f"), 5_000)),
+            multivariate(
+                "limit",
+                VariationType.NUMBER,
+                null,
+                new Variant("low", IntNode.valueOf(10), 10_000),
+                new Variant("half", DoubleNode.valueOf(2.5), 0)),
+            multivariate(
+                "layout",
+                VariationType.JSON,
+                null,
+                new Variant(
+                    "grid",
+                    json.readTree("{\"cols\":3,\"tags\":[\"a\",true],\"ratio\":1.5}"),
+                    10_000)));
+    ImmutableContext ctx = user("alice");
+
+    FlagEvaluationDetails<String> color = client.getStringDetails("color", "fallback", ctx);
+    String expected =
+        flags.snapshot().variant("color", dev.rollgate.flags.EvaluationContext.of("alice")).name();
+    assertThat(color.getVariant()).isEqualTo(expected);
+    assertThat(color.getValue()).isEqualTo(expected.equals("red") ? "#f00" : "#00f");
+    assertThat(color.getReason()).isEqualTo(Reason.SPLIT.name());
+    assertThat(color.getFlagMetadata().getInteger("variantBucket"))
+        .isEqualTo(Bucketing.bucket("color/variants", "alice"));
+
+    FlagEvaluationDetails<Integer> integer = client.getIntegerDetails("limit", -1, ctx);
+    assertThat(integer.getValue()).isEqualTo(10);
+    assertThat(integer.getVariant()).isEqualTo("low");
+    assertThat(integer.getErrorCode()).isNull();
+    FlagEvaluationDetails<Double> dbl = client.getDoubleDetails("limit", -1.0, ctx);
+    assertThat(dbl.getValue()).isEqualTo(10.0);
+    assertThat(dbl.getVariant()).isEqualTo("low");
+
+    FlagEvaluationDetails<Value> layout = client.getObjectDetails("layout", new Value("x"), ctx);
+    assertThat(layout.getVariant()).isEqualTo("grid");
+    assertThat(layout.getValue().asStructure().getValue("cols").asInteger()).isEqualTo(3);
+    assertThat(layout.getValue().asStructure().getValue("ratio").asDouble()).isEqualTo(1.5);
+    assertThat(layout.getValue().asStructure().getValue("tags").asList())
+        .containsExactly(new Value("a"), new Value(true));
+    assertThat(client.getObjectDetails("color", new Value("x"), ctx).getValue().asString())
+        .as("an object evaluation takes any variant flag")
+        .isEqualTo(color.getValue());
+
+    // another type than the flag's: the default with TYPE_MISMATCH
+    FlagEvaluationDetails<Integer> mismatch = client.getIntegerDetails("color", 42, ctx);
+    assertThat(mismatch.getValue()).isEqualTo(42);
+    assertThat(mismatch.getErrorCode()).isEqualTo(ErrorCode.TYPE_MISMATCH);
+    assertThat(mismatch.getErrorMessage())
+        .isEqualTo("flag color has string variants; a integer evaluation answers the default");
+
+    // off with no off variant: the caller's default, reason DEFAULT; with one: that variant
+    write(
+        multivariate(
+                "color",
+                VariationType.STRING,
+                null,
+                new Variant("red", TextNode.valueOf("#f00"), 5_000),
+                new Variant("blue", TextNode.valueOf("#00f"), 5_000))
+            .withVersion(2)
+            .withKilled(true));
+    await()
+        .atMost(EVENT_DEADLINE)
+        .until(() -> flags.snapshot().flag("color").orElseThrow().version() == 2);
+    FlagEvaluationDetails<String> killed = client.getStringDetails("color", "fallback", ctx);
+    assertThat(killed.getValue()).isEqualTo("fallback");
+    assertThat(killed.getReason()).isEqualTo(Reason.DEFAULT.name());
+    assertThat(killed.getErrorCode()).isNull();
+    write(
+        multivariate(
+                "color",
+                VariationType.STRING,
+                "red",
+                new Variant("red", TextNode.valueOf("#f00"), 5_000),
+                new Variant("blue", TextNode.valueOf("#00f"), 5_000))
+            .withVersion(3)
+            .withKilled(true));
+    await()
+        .atMost(EVENT_DEADLINE)
+        .until(() -> flags.snapshot().flag("color").orElseThrow().version() == 3);
+    FlagEvaluationDetails<String> off = client.getStringDetails("color", "fallback", ctx);
+    assertThat(off.getValue()).isEqualTo("#f00");
+    assertThat(off.getVariant()).isEqualTo("red");
+    assertThat(off.getReason()).isEqualTo(Reason.DISABLED.name());
+
+    // every typed evaluation above served a variant and counted as its exposure
+    assertThat(flags.exposures("limit")).containsEntry("low", 2L);
   }
 
   @Test

@@ -377,6 +377,18 @@ public class FlagStore {
     if (!before.prerequisites().equals(after.prerequisites())) {
       sb.append("prerequisites changed; ");
     }
+    if (before.variationType() != after.variationType()
+        || !before.variants().equals(after.variants())
+        || !java.util.Objects.equals(before.offVariant(), after.offVariant())
+        || !java.util.Objects.equals(before.defaultVariant(), after.defaultVariant())
+        || !java.util.Objects.equals(before.variantSalt(), after.variantSalt())) {
+      sb.append("variants ")
+          .append(
+              after.variants().stream()
+                  .map(v -> v.name() + " " + v.weightPercent() + " %")
+                  .collect(java.util.stream.Collectors.joining(", ", "[", "]")))
+          .append("; ");
+    }
     return sb.isEmpty() ? "no change" : sb.substring(0, sb.length() - 2);
   }
 }

@@ -96,7 +96,11 @@ public class FlagsCommand {
                   + " "
                   + join(c.path("values")));
         }
-        out().printf("Rule       %s%n", String.join("; ", conditions));
+        out()
+            .printf(
+                "Rule       %s%s%n",
+                String.join("; ", conditions),
+                rule.hasNonNull("variant") ? " => " + rule.path("variant").asText() : "");
       }
       if (!f.path("prerequisites").isEmpty()) {
         List<String> required = new ArrayList<>();
@@ -105,6 +109,26 @@ public class FlagsCommand {
               p.path("flag").asText() + " (" + (p.path("on").asBoolean(true) ? "on" : "off") + ")");
         }
         out().printf("Requires   %s%n", String.join(", ", required));
+      }
+      if (f.hasNonNull("variationType")) {
+        out()
+            .printf(
+                "Variants   %s (variant salt %s)%n",
+                f.path("variationType").asText().toLowerCase(java.util.Locale.ROOT),
+                f.path("variantSalt").asText(f.path("salt").asText() + "/variants"));
+        for (JsonNode v : f.path("variants")) {
+          out()
+              .printf(
+                  "  %-24s %7s %%  %s%n",
+                  v.path("name").asText(),
+                  Console.basisPoints(v.path("weightBasisPoints").asInt()),
+                  v.path("value").toString());
+        }
+        out()
+            .printf("Off        %s%n", f.path("offVariant").asText("(none: the caller's default)"));
+        if (f.hasNonNull("defaultVariant")) {
+          out().printf("Default    %s%n", f.path("defaultVariant").asText());
+        }
       }
       out().printf("Updated    by %s%n", f.path("updatedBy").asText());
     }
@@ -175,7 +199,11 @@ public class FlagsCommand {
         "While a rollout of the flag runs it owns the flag: a change is refused (exit 1), or made"
             + " with a warning under the worker's rollgate.flags.owned-flag-policy=warn;"
             + " --killed true is always made.",
-        "  rollgate flags set new_checkout --percent 0 --rule 'country in DE,FR; plan eq pro'"
+        "  rollgate flags set new_checkout --percent 0 --rule 'country in DE,FR; plan eq pro'",
+        "A multivariate flag serves one of its variants (string, number or JSON values) by weight;"
+            + " a rule ending in '=> VARIANT' serves that variant:",
+        "  rollgate flags set button_color --percent 100 --variation-type string"
+            + " --variant red=#f00:50 --variant blue=#00f:50 --rule 'plan eq pro => blue'"
       })
   static class Set extends Base {
     @Mixin ActorOptions actor;
@@ -206,7 +234,8 @@ public class FlagsCommand {
     @Option(
         names = "--rule",
         description =
-            "'ATTR OP VALUES; ATTR OP VALUES' (AND); repeat for OR. OP: eq neq in not_in gt gte lt"
+            "'ATTR OP VALUES; ATTR OP VALUES' (AND), optionally ending '=> VARIANT' to serve a"
+                + " variant; repeat for OR. OP: eq neq in not_in gt gte lt"
                 + " lte num_eq semver_eq semver_gt semver_gte semver_lt semver_lte starts_with"
                 + " ends_with contains matches in_cidr date_before date_after; OP:i ignores case"
                 + " (eq neq in not_in starts_with ends_with contains matches), !OP negates. matches takes one"
@@ -227,6 +256,45 @@ public class FlagsCommand {
 
     @Option(names = "--clear-prerequisites", description = "remove every prerequisite")
     boolean clearPrerequisites;
+
+    @Option(
+        names = "--variation-type",
+        paramLabel = "TYPE",
+        description =
+            "make the flag multivariate: string, number or json (the type of every variant's"
+                + " value); boolean drops its variants")
+    String variationType;
+
+    @Option(
+        names = "--variant",
+        paramLabel = "NAME=VALUE:WEIGHT",
+        description =
+            "a variant and its weight in percent (at most two decimals), e.g. blue=#00f:50 or"
+                + " 'layout={\"cols\":3}:25'; repeatable, the list replaces the flag's variants"
+                + " and weights must sum to 100. A user keeps their variant unless its weight"
+                + " falls")
+    List<String> variants;
+
+    @Option(
+        names = "--off-variant",
+        paramLabel = "NAME",
+        description =
+            "the variant served when the flag is off for a user ('' for none: the caller's default)")
+    String offVariant;
+
+    @Option(
+        names = "--default-variant",
+        paramLabel = "NAME",
+        description =
+            "the variant served when the flag is on but there is no stickiness value to split by"
+                + " (default: the first)")
+    String defaultVariant;
+
+    @Option(
+        names = "--variant-salt",
+        paramLabel = "SALT",
+        description = "the variant split's own hash salt (default: the flag's salt + /variants)")
+    String variantSalt;
 
     @Option(names = "--reason", description = "why, for the audit log")
     String reason;
@@ -282,8 +350,85 @@ public class FlagsCommand {
           required.addObject().put("flag", name).put("on", state.equals("on"));
         }
       }
+      putVariants(body);
       printFlag(call("PUT", flag, "", body));
       return 0;
+    }
+
+    /** The variant options into the request; a malformed one is exit 2. */
+    private void putVariants(ObjectNode body) {
+      String type = null;
+      if (variationType != null) {
+        type = variationType.trim().toLowerCase(java.util.Locale.ROOT);
+        if (type.equals("boolean")) {
+          body.putNull("variationType");
+          if (variants != null && !variants.isEmpty()) {
+            throw CliException.usage("--variation-type boolean takes no --variant");
+          }
+        } else if (List.of("string", "number", "json").contains(type)) {
+          body.put("variationType", type);
+        } else {
+          throw CliException.usage(
+              "--variation-type '" + variationType + "' must be string, number, json or boolean");
+        }
+      }
+      if (variants != null) {
+        ArrayNode array = body.putArray("variants");
+        for (String v : variants) {
+          int eq = v.indexOf('=');
+          int colon = v.lastIndexOf(':');
+          if (eq <= 0 || colon < eq) {
+            throw CliException.usage("--variant '" + v + "' must be NAME=VALUE:WEIGHT");
+          }
+          String name = v.substring(0, eq);
+          String value = v.substring(eq + 1, colon);
+          String weight = v.substring(colon + 1).trim();
+          try {
+            FlagValidation.basisPoints("--variant " + name + " weight", new BigDecimal(weight));
+          } catch (NumberFormatException e) {
+            throw CliException.usage(
+                "--variant '" + v + "': weight '" + weight + "' is not a number");
+          } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+          }
+          ObjectNode variant = array.addObject().put("name", name);
+          variant.set("value", variantValue(type, name, value));
+          variant.put("weight", new BigDecimal(weight));
+        }
+      }
+      if (offVariant != null) {
+        body.put("offVariant", offVariant);
+      }
+      if (defaultVariant != null) {
+        body.put("defaultVariant", defaultVariant);
+      }
+      if (variantSalt != null) {
+        body.put("variantSalt", variantSalt);
+      }
+    }
+
+    /**
+     * A variant's value as JSON: with --variation-type json, the text parsed as JSON; with number,
+     * a number when it reads as one (else the text, which the worker refuses as the wrong type);
+     * otherwise the text. Without --variation-type the flag's own type decides on the worker: a
+     * number-looking text is sent as a number only with number.
+     */
+    private static JsonNode variantValue(String type, String name, String value) {
+      if ("json".equals(type)) {
+        try {
+          return Console.JSON.readTree(value);
+        } catch (java.io.IOException e) {
+          throw CliException.usage("--variant " + name + ": value '" + value + "' is not JSON");
+        }
+      }
+      if ("number".equals(type)) {
+        try {
+          return Console.JSON.getNodeFactory().numberNode(new BigDecimal(value.trim()));
+        } catch (NumberFormatException e) {
+          return Console.JSON.getNodeFactory().textNode(value);
+        }
+      }
+      return Console.JSON.getNodeFactory().textNode(value);
     }
 
     private static ArrayNode array(List<String> values) {
@@ -384,6 +529,14 @@ public class FlagsCommand {
                 result.path("version").asLong(),
                 result.path("rolloutPercent").asText(),
                 result.path("bucket").asText("-"));
+        if (result.has("variant")) {
+          out()
+              .printf(
+                  "  variant      %s = %s%n",
+                  result.path("variant").asText(), result.path("variantValue").toString());
+        } else if (result.has("variantSource")) {
+          out().printf("  variant      none: the application's default%n");
+        }
         if (explain) {
           out().printf("  reason       %s%n", result.path("reason").asText());
           if (result.has("prerequisite")) {

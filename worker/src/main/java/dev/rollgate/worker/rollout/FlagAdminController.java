@@ -17,6 +17,8 @@ import dev.rollgate.flags.FlagSnapshot;
 import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.flags.Prerequisite;
 import dev.rollgate.flags.Rule;
+import dev.rollgate.flags.Variant;
+import dev.rollgate.flags.VariationType;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.gate.OperatorText;
 import io.temporal.failure.ApplicationFailure;
@@ -104,8 +106,9 @@ class FlagAdminController {
   /**
    * Body: {@code {"by": "...", "reason": "...", "percent": 25, "enabled": true, "killed": false,
    * "allowUsers": [...], "denyUsers": [...], "rules": ["country in DE,FR; plan eq pro"],
-   * "prerequisites": [{"flag": "new_api", "on": true}], "idempotencyKey": "..."}}; every field but
-   * {@code by} is optional. Prerequisites must exist and form no cycle (400 otherwise).
+   * "prerequisites": [{"flag": "new_api", "on": true}], "idempotencyKey": "..."}}, and the variant
+   * fields of {@link #variantEdit}; every field but {@code by} is optional. Prerequisites must
+   * exist and form no cycle (400 otherwise).
    */
   @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> set(@PathVariable String name, @RequestBody String body)
@@ -255,7 +258,10 @@ class FlagAdminController {
    * explanation: {@code enabled}, {@code reason} (flags-client's {@code EvaluationReason}), {@code
    * rule} and {@code ruleText} (the first matching rule, 1-based, when one matched), {@code bucket}
    * (the user's bucket, 0..9999, when the stickiness attribute is present), {@code prerequisite}
-   * (the one that failed, with reason PREREQUISITE_FAILED) and {@code explanation} (one line).
+   * (the one that failed, with reason PREREQUISITE_FAILED) and {@code explanation} (one line); on a
+   * multivariate flag {@code variant}, {@code variantValue}, {@code variantSource} (off, rule,
+   * weight, default) and {@code variantBucket} (with weight). No variant is given when the flag is
+   * off and has no off variant: the application's default is served.
    */
   @PostMapping(path = "/{name}/evaluate", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> evaluate(@PathVariable String name, @RequestBody String body)
@@ -297,6 +303,17 @@ class FlagAdminController {
     if (evaluation.prerequisite() != null) {
       result.put("prerequisite", evaluation.prerequisite());
     }
+    if (evaluation.variant() != null) {
+      result.put("variant", evaluation.variant());
+      result.set(
+          "variantValue", def.variant(evaluation.variant()).map(Variant::value).orElse(null));
+      result.put("variantSource", evaluation.variantSource());
+      if (evaluation.variantBucket() >= 0) {
+        result.put("variantBucket", evaluation.variantBucket());
+      }
+    } else if (def.multivariate()) {
+      result.put("variantSource", evaluation.variantSource());
+    }
     result.put("explanation", evaluation.explanation());
     return ResponseEntity.ok(JSON.writeValueAsString(result));
   }
@@ -304,7 +321,7 @@ class FlagAdminController {
   private static UnaryOperator<FlagDefinition> edits(JsonNode edit) {
     List<UnaryOperator<FlagDefinition>> steps = new ArrayList<>();
     if (edit.has("percent")) {
-      int bp = FlagValidation.basisPoints("percent", decimal(edit.get("percent")));
+      int bp = FlagValidation.basisPoints("percent", decimal(edit.get("percent"), "percent"));
       steps.add(d -> d.withRolloutBasisPoints(bp));
     }
     if (edit.has("enabled")) {
@@ -335,6 +352,10 @@ class FlagAdminController {
       }
       steps.add(d -> d.withRules(rules));
     }
+    UnaryOperator<FlagDefinition> variants = variantEdit(edit);
+    if (variants != null) {
+      steps.add(variants);
+    }
     if (edit.has("prerequisites")) {
       JsonNode array = edit.get("prerequisites");
       if (!array.isArray()) {
@@ -360,6 +381,77 @@ class FlagAdminController {
     };
   }
 
+  /**
+   * The variant fields of a change, null when it has none: {@code "variationType": "string" |
+   * "number" | "json" | null} (null: a boolean flag again, its variants dropped), {@code
+   * "variants": [{"name": "blue", "value": "#00f", "weight": 50}]} (weight a percentage, at most
+   * two decimals; the list replaces the flag's variants and its buckets are moved from the old
+   * ones), {@code "offVariant"}, {@code "defaultVariant"}, {@code "variantSalt"} (null or ""
+   * clears). Fields left out keep the flag's.
+   */
+  private static UnaryOperator<FlagDefinition> variantEdit(JsonNode edit) {
+    List<String> fields =
+        List.of("variationType", "variants", "offVariant", "defaultVariant", "variantSalt");
+    if (fields.stream().noneMatch(edit::has)) {
+      return null;
+    }
+    boolean typeGiven = edit.has("variationType");
+    boolean toBoolean = typeGiven && edit.get("variationType").isNull();
+    VariationType type = null;
+    if (typeGiven && !toBoolean) {
+      String text = edit.get("variationType").asText("");
+      try {
+        type = VariationType.valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "variationType '" + text + "' is not one of string, number, json");
+      }
+    }
+    List<Variant> variants = null;
+    if (edit.has("variants")) {
+      JsonNode array = edit.get("variants");
+      if (!array.isArray()) {
+        throw new IllegalArgumentException(
+            "'variants' must be a JSON array of {\"name\": NAME, \"value\": VALUE, \"weight\":"
+                + " PERCENT}");
+      }
+      variants = new ArrayList<>();
+      for (JsonNode v : array) {
+        if (!v.isObject() || !v.path("name").isTextual() || !v.has("value")) {
+          throw new IllegalArgumentException(
+              "each variant must be {\"name\": NAME, \"value\": VALUE, \"weight\": PERCENT},"
+                  + " got "
+                  + v);
+        }
+        String name = v.get("name").asText();
+        int weight =
+            v.has("weight")
+                ? FlagValidation.basisPoints(
+                    "variant " + name + " weight", decimal(v.get("weight"), "weight"))
+                : 0;
+        variants.add(new Variant(name, v.get("value"), weight));
+      }
+    }
+    VariationType newType = type;
+    List<Variant> newVariants = toBoolean ? List.of() : variants;
+    String off = text(edit, "offVariant");
+    String fallback = text(edit, "defaultVariant");
+    String salt = text(edit, "variantSalt");
+    return d ->
+        d.withVariants(
+            toBoolean ? null : typeGiven ? newType : d.variationType(),
+            newVariants != null ? newVariants : d.variants(),
+            toBoolean ? null : edit.has("offVariant") ? off : d.offVariant(),
+            toBoolean ? null : edit.has("defaultVariant") ? fallback : d.defaultVariant(),
+            edit.has("variantSalt") ? salt : d.variantSalt());
+  }
+
+  /** A text field, null when absent or JSON null. */
+  private static String text(JsonNode edit, String field) {
+    JsonNode node = edit.get(field);
+    return node == null || node.isNull() ? null : node.asText();
+  }
+
   /** What is over {@link OperatorText}'s limits in {@code by} or {@code reason}, or null. */
   private static String tooLong(String by, String reason) {
     String problem = OperatorText.byProblem("'by'", by);
@@ -367,14 +459,14 @@ class FlagAdminController {
   }
 
   /** A number, also written as a JSON string ({@code "12.5"}), exactly as written. */
-  private static BigDecimal decimal(JsonNode node) {
+  private static BigDecimal decimal(JsonNode node, String what) {
     if (node.isNumber()) {
       return node.decimalValue();
     }
     try {
       return new BigDecimal(node.asText().trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("percent " + node + " is not a number");
+      throw new IllegalArgumentException(what + " " + node + " is not a number");
     }
   }
 

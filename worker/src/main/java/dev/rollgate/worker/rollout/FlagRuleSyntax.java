@@ -15,7 +15,9 @@ import java.util.stream.Collectors;
  * case ({@code email ends_with:i @example.com}); one starting with {@value #NEGATE} negates the
  * condition ({@code email !ends_with @corp.com}; still false when the attribute is missing). The
  * operand of {@code matches} is everything after the operator, commas included ({@code id matches
- * ^user-[0-9]{1,6}$}); a regular expression that needs a {@code ;} writes it {@code \x3B}.
+ * ^user-[0-9]{1,6}$}); a regular expression that needs a {@code ;} writes it {@code \x3B}. On a
+ * multivariate flag a rule may end in {@code => VARIANT} ({@code plan eq pro => gold}): the users
+ * it makes eligible are served that variant.
  */
 final class FlagRuleSyntax {
   /** The operator suffix that makes a condition case-insensitive. */
@@ -26,7 +28,18 @@ final class FlagRuleSyntax {
 
   private FlagRuleSyntax() {}
 
+  /** Ends a rule that serves a variant: {@code plan eq pro => gold}. */
+  static final String SERVES = "=>";
+
   static Rule parse(String text) {
+    String variant = null;
+    int serves = text.lastIndexOf(SERVES);
+    // only a valid variant name after the last "=>" makes it one (a regex may contain "=>")
+    if (serves >= 0
+        && dev.rollgate.flags.FlagNames.isValid(text.substring(serves + SERVES.length()).trim())) {
+      variant = text.substring(serves + SERVES.length()).trim();
+      text = text.substring(0, serves);
+    }
     List<Condition> conditions = new ArrayList<>();
     for (String part : text.split(";")) {
       String c = part.trim();
@@ -74,21 +87,22 @@ final class FlagRuleSyntax {
     if (conditions.isEmpty()) {
       throw new IllegalArgumentException("empty rule");
     }
-    return new Rule(conditions);
+    return new Rule(conditions, variant);
   }
 
   /** The rule in this syntax, as {@link #parse} reads it back. */
   static String format(Rule rule) {
     return rule.conditions().stream()
-        .map(
-            c ->
-                c.attribute()
-                    + " "
-                    + (c.negate() ? NEGATE : "")
-                    + c.op().name().toLowerCase(Locale.ROOT)
-                    + (c.caseInsensitive() ? IGNORE_CASE : "")
-                    + " "
-                    + String.join(",", c.values()))
-        .collect(Collectors.joining("; "));
+            .map(
+                c ->
+                    c.attribute()
+                        + " "
+                        + (c.negate() ? NEGATE : "")
+                        + c.op().name().toLowerCase(Locale.ROOT)
+                        + (c.caseInsensitive() ? IGNORE_CASE : "")
+                        + " "
+                        + String.join(",", c.values()))
+            .collect(Collectors.joining("; "))
+        + (rule.variant() == null ? "" : " " + SERVES + " " + rule.variant());
   }
 }

@@ -607,6 +607,101 @@ class FlagAdminControllerTest {
   }
 
   @Test
+  void variantsAreValidatedStoredPublishedListedAndEvaluated() throws Exception {
+    String variants =
+        "\"variationType\":\"string\",\"offVariant\":\"grey\",\"variants\":["
+            + "{\"name\":\"grey\",\"value\":\"#999\",\"weight\":0},"
+            + "{\"name\":\"red\",\"value\":\"#f00\",\"weight\":25},"
+            + "{\"name\":\"blue\",\"value\":\"#00f\",\"weight\":75}]";
+    refused(
+        putFlag(
+            "/api/flags/var_color",
+            "{\"by\":\"alice\"," + variants.replace("\"weight\":75", "\"weight\":70") + "}"),
+        400,
+        "variant weights sum to 95 %; they must sum to exactly 100 %");
+    refused(
+        putFlag(
+            "/api/flags/var_color",
+            "{\"by\":\"alice\"," + variants.replace("\"name\":\"blue\"", "\"name\":\"red\"") + "}"),
+        400,
+        "variant 'red' is defined twice");
+    refused(
+        putFlag(
+            "/api/flags/var_color",
+            "{\"by\":\"alice\","
+                + variants.replace("\"offVariant\":\"grey\"", "\"offVariant\":\"black\"")
+                + "}"),
+        400,
+        "off variant 'black' is not one of the flag's variants (variants: grey, red, blue)");
+    refused(
+        putFlag(
+            "/api/flags/var_color",
+            "{\"by\":\"alice\"," + variants.replace("\"string\"", "\"number\"") + "}"),
+        400,
+        "variant 'grey' has value \"#999\", which is not a number (the flag's variation type)");
+    refused(mvc.perform(get("/api/flags/var_color")), 404, "flag 'var_color' does not exist");
+
+    putFlag(
+            "/api/flags/var_color",
+            "{\"by\":\"alice\",\"percent\":100,\"rules\":[\"plan eq pro => red\",\"plan eq free\"],"
+                + variants
+                + "}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.variationType").value("STRING"))
+        .andExpect(jsonPath("$.variants[1].name").value("red"))
+        .andExpect(jsonPath("$.variants[1].weightBasisPoints").value(2500))
+        .andExpect(jsonPath("$.rules[0].variant").value("red"));
+    assertThat(redisVersion("var_color")).isEqualTo(1);
+    mvc.perform(get("/api/flags"))
+        .andExpect(jsonPath("$[?(@.name == 'var_color')].variants[2].value").value("#00f"));
+
+    mvc.perform(
+            post("/api/flags/var_color/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"user\":\"u1\",\"attributes\":{\"plan\":\"pro\"}}"))
+        .andExpect(jsonPath("$.variant").value("red"))
+        .andExpect(jsonPath("$.variantValue").value("#f00"))
+        .andExpect(jsonPath("$.variantSource").value("rule"));
+    int bucket = dev.rollgate.flags.Bucketing.bucket("var_color/variants", "u1");
+    mvc.perform(
+            post("/api/flags/var_color/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"user\":\"u1\",\"attributes\":{\"plan\":\"free\"}}"))
+        .andExpect(jsonPath("$.variant").value(bucket < 2500 ? "red" : "blue"))
+        .andExpect(jsonPath("$.variantSource").value("weight"))
+        .andExpect(jsonPath("$.variantBucket").value(bucket));
+    mvc.perform(
+            post("/api/flags/var_color/evaluate")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"user\":\"u1\",\"attributes\":{\"plan\":\"team\"}}"))
+        .andExpect(jsonPath("$.variant").value("grey"))
+        .andExpect(jsonPath("$.variantSource").value("off"));
+
+    // a weight change keeps the other fields and moves buckets only from red to blue
+    putFlag(
+            "/api/flags/var_color",
+            "{\"by\":\"bob\",\"variants\":[{\"name\":\"grey\",\"value\":\"#999\",\"weight\":0},"
+                + "{\"name\":\"red\",\"value\":\"#f00\",\"weight\":10},"
+                + "{\"name\":\"blue\",\"value\":\"#00f\",\"weight\":90}]}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.offVariant").value("grey"))
+        .andExpect(jsonPath("$.variants[1].buckets[0]").value(0))
+        .andExpect(jsonPath("$.variants[1].buckets[1]").value(1000))
+        .andExpect(jsonPath("$.variants[2].buckets[0]").value(1000))
+        .andExpect(jsonPath("$.variants[2].buckets[1]").value(10000));
+
+    // back to a boolean flag: the rule naming a variant must go too
+    refused(
+        putFlag("/api/flags/var_color", "{\"by\":\"bob\",\"variationType\":null}"),
+        400,
+        "rule 1 serves variant 'red' but flag var_color has no variants");
+    putFlag("/api/flags/var_color", "{\"by\":\"bob\",\"variationType\":null,\"rules\":[]}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.variants").doesNotExist())
+        .andExpect(jsonPath("$.variationType").doesNotExist());
+  }
+
+  @Test
   void allowListOverTheCapIsRefused() throws Exception {
     String users =
         IntStream.range(0, 1_001).mapToObj(i -> "\"u" + i + "\"").collect(Collectors.joining(","));
