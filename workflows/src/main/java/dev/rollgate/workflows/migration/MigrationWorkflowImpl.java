@@ -1,6 +1,5 @@
 package dev.rollgate.workflows.migration;
 
-import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupInfo;
 import dev.rollgate.workflows.gate.ApprovalPolicy;
 import dev.rollgate.workflows.gate.OperatorGate;
@@ -15,6 +14,7 @@ import dev.rollgate.workflows.release.Words;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
@@ -61,7 +61,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
   private int backfillIndex;
   private final List<BackfillProgress> filled = new ArrayList<>();
   private BackfillProgress progress;
-  private long batchTargetMillis;
+  private final BatchTarget batchTarget;
   private List<VerifyResult> verified = List.of();
   private String contractBackup;
   private boolean contracting;
@@ -78,8 +78,12 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
             request.carried() == null ? null : request.carried().kit()));
     this.request = request;
     this.structures = new Undo(KIND, request.database() + "/" + request.name(), "rollback");
-    this.batchTargetMillis = request.batchTargetMillis();
     MigrationRequest.Carried c = request.carried();
+    this.batchTarget =
+        new BatchTarget(
+            release,
+            c == null ? request.batchTargetMillis() : c.batchTargetMillis(),
+            () -> stage.equals(PREFLIGHT) || stage.equals(EXPAND) || stage.equals(BACKFILL));
     if (c != null) {
       stage = c.stage();
       plan = c.plan();
@@ -88,7 +92,6 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
       backfillIndex = c.backfillIndex();
       filled.addAll(c.filled() == null ? List.of() : c.filled());
       progress = c.progress();
-      batchTargetMillis = c.batchTargetMillis();
       verified = c.verified() == null ? List.of() : c.verified();
     } else {
       plan = request.planned();
@@ -273,7 +276,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
                 release.stepKey(BACKFILL),
                 backfillIndex,
                 b,
-                batchTargetMillis,
+                batchTarget.millis(),
                 request.sliceMillis(),
                 progress == null ? 0 : progress.batchSize(),
                 request.maxReplicaLagMillis());
@@ -379,30 +382,12 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
 
   @Override
   public String resize(Resize resize) {
-    String by = resize == null || resize.by() == null ? null : resize.by().trim();
-    String refusal =
-        resize == null || by == null || by.isEmpty()
-            ? "a resize needs who asks (by)"
-            : release.status().phase().isTerminal()
-                ? "the migration has ended"
-                : !(stage.equals(PREFLIGHT) || stage.equals(EXPAND) || stage.equals(BACKFILL))
-                    ? "the backfill is over: there is nothing to resize"
-                    : MigrationRequest.batchTargetProblem(resize.batchTargetMillis());
-    if (refusal != null) {
-      release.record(by, "resize-refused", refusal);
-      throw FailureType.REFUSED.permanent(refusal);
-    }
-    long before = batchTargetMillis;
-    batchTargetMillis = resize.batchTargetMillis();
-    String answer =
-        "batch target " + before + " ms -> " + batchTargetMillis + " ms from the next slice";
-    release.record(
-        by,
-        "resize",
-        answer
-            + (resize.reason() == null || resize.reason().isBlank() ? "" : ": " + resize.reason()));
-    release.publish();
-    return answer;
+    return release.act(BatchTarget.VERB, resize);
+  }
+
+  @Override
+  public void resizeSignal(RawValue resize) {
+    release.signal(BatchTarget.VERB, resize);
   }
 
   /** Contract cannot be rolled back: an abort is refused once it started. */
@@ -450,7 +435,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
             backfillIndex,
             filled,
             progress,
-            batchTargetMillis,
+            batchTarget.millis(),
             verified,
             release.carry()));
   }
@@ -466,7 +451,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
         progress != null ? progress : filled.isEmpty() ? null : filled.getLast(),
         List.copyOf(filled),
         plan == null ? 0 : plan.backfills().size(),
-        batchTargetMillis,
+        batchTarget.millis(),
         verified,
         expandedAtMillis == 0 ? null : Instant.ofEpochMilli(expandedAtMillis),
         contractBackup,
@@ -564,7 +549,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
     s.append("; batches of ")
         .append(String.format(Locale.ROOT, "%,d", progress.batchSize()))
         .append(" rows, target ")
-        .append(batchTargetMillis)
+        .append(batchTarget.millis())
         .append(" ms");
     return s.toString();
   }
