@@ -1,5 +1,6 @@
 package dev.rollgate.workflows.migration;
 
+import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupInfo;
 import dev.rollgate.workflows.gate.ApprovalPolicy;
 import dev.rollgate.workflows.gate.OperatorGate;
@@ -45,6 +46,12 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
   static final String DONE = "done";
 
   private static final String SOAK_STEP = "switch: soak";
+
+  /** The {@code Workflow.getVersion} change id of preflight waiting for its blockers. */
+  static final String PREFLIGHT_WAIT = "migration-preflight-wait";
+
+  /** How often a blocked preflight checks again. */
+  static final Duration RECHECK = Duration.ofSeconds(15);
 
   private final MigrationRequest request;
   private final MigrationActivities quick;
@@ -199,6 +206,46 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
     for (String finding : preflight.findings()) {
       release.record(OperatorGate.SYSTEM, "preflight-finding", finding);
     }
+    awaitNoBlockers();
+  }
+
+  /**
+   * While preflight finds blockers (long-running transactions, lock holders on the plan's tables)
+   * the migration waits, saying which in its step, and checks again every {@link #RECHECK}; when
+   * they are still there after the DDL budget it refuses to start (CONFLICT), nothing changed.
+   */
+  private void awaitNoBlockers() {
+    if (preflight.blockers().isEmpty()
+        || Workflow.getVersion(PREFLIGHT_WAIT, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    long giveUpAt = Workflow.currentTimeMillis() + request.ddlBudgetMillis();
+    release.record(
+        OperatorGate.SYSTEM, "preflight-blocked", String.join("; ", preflight.blockers()));
+    while (!preflight.blockers().isEmpty()) {
+      if (Workflow.currentTimeMillis() >= giveUpAt) {
+        throw release.fail(
+            FailureType.CONFLICT,
+            "preflight: still blocked after "
+                + Words.duration(Duration.ofMillis(request.ddlBudgetMillis()))
+                + " by "
+                + String.join("; ", preflight.blockers())
+                + ": end them (or wait) and start the migration again; nothing was changed");
+      }
+      between(
+          "preflight: waiting for "
+              + preflight.blockers().getFirst()
+              + (preflight.blockers().size() > 1
+                  ? " (and " + (preflight.blockers().size() - 1) + " more)"
+                  : "")
+              + "; refused at "
+              + Instant.ofEpochMilli(giveUpAt));
+      Workflow.await(RECHECK, () -> release.gateStatus().aborted() || release.isPaused());
+      release.checkAborted();
+      preflight = call(() -> Async.function(quick::preflight, plan));
+    }
+    release.record(OperatorGate.SYSTEM, "preflight-unblocked", "nothing blocks any more");
   }
 
   private void expand() {

@@ -160,6 +160,59 @@ class MigrationWorkflowTest {
         .contains("FAILED");
   }
 
+  private static final String BLOCKER =
+      "lock holder on public.orders: pid 4242 (app) holds RowExclusiveLock, transaction open for"
+          + " 00:05:00";
+
+  @Test
+  void preflightWaitsWhileSomethingBlocksSayingWhichPidAndGoesOnWhenItHasGone(
+      TestWorkflowEnvironment env, Worker w) {
+    startWorker(env, w);
+    db.blocking = List.of(BLOCKER, "long-running transaction: pid 77 (report) open for 01:00:00");
+    db.blockedChecks.set(1_000);
+    MigrationWorkflow wf = start(request().withoutBackup("test"));
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> wf.migration().release().step().startsWith("preflight: waiting for"));
+    assertThat(wf.migration().release().step())
+        .startsWith("preflight: waiting for " + BLOCKER + " (and 1 more); refused at ");
+    assertThat(wf.migration().stage()).isEqualTo("preflight");
+    assertThat(db.ran).isEmpty();
+
+    db.blockedChecks.set(0); // the session committed
+    env.sleep(MigrationWorkflowImpl.RECHECK.plusSeconds(1));
+    assertThat(result().phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(audit.actions())
+        .containsSubsequence(
+            "rollgate:preflight-blocked", "rollgate:preflight-unblocked", "rollgate:expanded");
+  }
+
+  @Test
+  void preflightRefusesToStartWhenTheBlockerOutlastsTheBudgetAndChangesNothing(
+      TestWorkflowEnvironment env, Worker w) {
+    startWorker(env, w);
+    db.blocking = List.of(BLOCKER);
+    db.blockedChecks.set(1_000);
+    start(request());
+
+    assertThatThrownBy(this::result)
+        .isInstanceOf(WorkflowFailedException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo("CONFLICT");
+              assertThat(f.getOriginalMessage())
+                  .isEqualTo(
+                      "preflight: still blocked after 10m by "
+                          + BLOCKER
+                          + ": end them (or wait) and start the migration again; nothing was"
+                          + " changed");
+            });
+    assertThat(db.ran).isEmpty();
+  }
+
   @Test
   void switchSoaksThenWaitsForApprovalAndContractCannotBeAborted(
       TestWorkflowEnvironment env, Worker w) {
