@@ -4,6 +4,7 @@ import dev.rollgate.activities.backup.BackupStore;
 import dev.rollgate.activities.databases.DatabaseRegistry;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupInfo;
+import dev.rollgate.workflows.backup.DrillRecord;
 import dev.rollgate.workflows.migration.Backfill;
 import dev.rollgate.workflows.migration.BackfillJob;
 import dev.rollgate.workflows.migration.BackfillProgress;
@@ -25,10 +26,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -265,6 +269,47 @@ public class MigrationActivitiesImpl implements MigrationActivities {
         .filter(b -> b.startedAtMillis() > newerThanMillis)
         .findFirst()
         .orElse(null);
+  }
+
+  /** How many rejected candidates {@link #whyNoBackup} names. */
+  static final int CANDIDATES_NAMED = 5;
+
+  @Override
+  public String whyNoBackup(String database, long newerThanMillis) {
+    Instant since = Instant.ofEpochMilli(newerThanMillis);
+    List<BackupInfo> all = backups.list(database);
+    if (all.isEmpty()) {
+      return "no backup of database " + database + " since " + since;
+    }
+    Set<String> failedDrills =
+        backups.drills(database).stream()
+            .filter(d -> !d.passed())
+            .map(DrillRecord::backupId)
+            .collect(Collectors.toSet());
+    List<String> lines = new ArrayList<>();
+    for (BackupInfo b : all.subList(0, Math.min(CANDIDATES_NAMED, all.size()))) {
+      List<String> why = new ArrayList<>();
+      if (!b.status().equals("COMPLETED")) {
+        why.add(b.status());
+      }
+      if (b.sha256() == null) {
+        why.add("no checksum");
+      }
+      if (b.verifiedAtMillis() == null) {
+        why.add(
+            failedDrills.contains(b.backupId())
+                ? "its drill failed"
+                : "not verified (no restore or drill)");
+      }
+      if (b.startedAtMillis() <= newerThanMillis) {
+        why.add("older than expand (started " + Instant.ofEpochMilli(b.startedAtMillis()) + ")");
+      }
+      lines.add(b.backupId() + ": " + (why.isEmpty() ? "qualifies" : String.join(", ", why)));
+    }
+    if (all.size() > CANDIDATES_NAMED) {
+      lines.add((all.size() - CANDIDATES_NAMED) + " older not shown");
+    }
+    return "rejected backups of " + database + ": " + String.join("; ", lines);
   }
 
   @Override

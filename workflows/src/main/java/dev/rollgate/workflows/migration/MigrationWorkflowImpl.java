@@ -50,6 +50,11 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
   /** The {@code Workflow.getVersion} change id of preflight waiting for its blockers. */
   static final String PREFLIGHT_WAIT = "migration-preflight-wait";
 
+  /**
+   * The {@code Workflow.getVersion} change id of the contract pause saying why each backup fails.
+   */
+  static final String BACKUP_REASONS = "migration-backup-reasons";
+
   /** How often a blocked preflight checks again. */
   static final Duration RECHECK = Duration.ofSeconds(15);
 
@@ -408,12 +413,23 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
               backup.backupId() + " (sha256 " + backup.sha256() + ", verified)");
           break;
         }
+        String why =
+            Workflow.getVersion(BACKUP_REASONS, Workflow.DEFAULT_VERSION, 1)
+                    == Workflow.DEFAULT_VERSION
+                ? ""
+                : call(
+                        () ->
+                            Async.function(
+                                quick::whyNoBackup, request.database(), expandedAtMillis))
+                    + "; ";
         release.pauseBySystem(
             "contract needs a verified backup of "
                 + request.database()
                 + " taken after expand ("
                 + Instant.ofEpochMilli(expandedAtMillis)
-                + "): run 'rollgate backup run "
+                + "): "
+                + why
+                + "run 'rollgate backup run "
                 + request.database()
                 + "', verify it with a drill, then resume",
             true);

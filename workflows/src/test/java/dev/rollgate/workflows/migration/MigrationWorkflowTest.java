@@ -87,7 +87,8 @@ class MigrationWorkflowTest {
     MigrationStatus paused = wf.migration();
     assertThat(paused.stage()).isEqualTo("contract");
     assertThat(paused.release().gate().pauseReason())
-        .contains("contract needs a verified backup of orders taken after expand");
+        .startsWith("contract needs a verified backup of orders taken after expand (")
+        .contains("): rejected backups of orders: backup/orders/old: older than expand; run ");
     assertThat(db.ran).doesNotContain("ALTER TABLE orders DROP COLUMN amount");
     assertThat(paused.backfill().rowsDone()).isEqualTo(1_000);
     assertThat(paused.verified()).extracting(VerifyResult::passed).containsExactly(true);

@@ -13,6 +13,7 @@ import dev.rollgate.workflows.migration.VerifyCheck;
 import dev.rollgate.workflows.migration.VerifyResult;
 import dev.rollgate.workflows.migration.plan.MigrationPlan;
 import dev.rollgate.workflows.migration.plan.MigrationPlanner;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -141,6 +142,21 @@ public final class InMemoryMigrations implements MigrationActivities {
                     null))
         .findFirst()
         .orElse(null);
+  }
+
+  @Override
+  public String whyNoBackup(String database, long newerThanMillis) {
+    return verifiedBackups.isEmpty()
+        ? "no backup of database " + database + " since " + Instant.ofEpochMilli(newerThanMillis)
+        : "rejected backups of "
+            + database
+            + ": "
+            + String.join(
+                "; ",
+                verifiedBackups.keySet().stream()
+                    .sorted()
+                    .map(id -> id + ": older than expand")
+                    .toList());
   }
 
   @Override
