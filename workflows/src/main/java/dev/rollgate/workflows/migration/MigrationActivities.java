@@ -52,6 +52,15 @@ public interface MigrationActivities {
   @ActivityMethod(name = "VerifiedBackup")
   BackupInfo verifiedBackup(String database, long newerThanMillis);
 
+  /**
+   * Why no backup of {@code database} qualifies for contract, in one line: each candidate (newest
+   * first, at most five) with why it was rejected (its status if not COMPLETED, no checksum, not
+   * verified by a restore or drill or its drill failed, started before expand), or "no backup of
+   * database X since &lt;expand time&gt;" when there is none at all.
+   */
+  @ActivityMethod(name = "WhyNoVerifiedBackup")
+  String whyNoBackup(String database, long newerThanMillis);
+
   /** Runs the planned rollback and deletes the backfill cursors; idempotent. */
   @ActivityMethod(name = "MigrationRollback")
   String rollback(RollbackJob job);

@@ -15,6 +15,7 @@ import dev.rollgate.workflows.release.Words;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
@@ -46,6 +47,17 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
 
   private static final String SOAK_STEP = "switch: soak";
 
+  /** The {@code Workflow.getVersion} change id of preflight waiting for its blockers. */
+  static final String PREFLIGHT_WAIT = "migration-preflight-wait";
+
+  /**
+   * The {@code Workflow.getVersion} change id of the contract pause saying why each backup fails.
+   */
+  static final String BACKUP_REASONS = "migration-backup-reasons";
+
+  /** How often a blocked preflight checks again. */
+  static final Duration RECHECK = Duration.ofSeconds(15);
+
   private final MigrationRequest request;
   private final MigrationActivities quick;
   private final MigrationActivities ddl;
@@ -61,7 +73,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
   private int backfillIndex;
   private final List<BackfillProgress> filled = new ArrayList<>();
   private BackfillProgress progress;
-  private long batchTargetMillis;
+  private final BatchTarget batchTarget;
   private List<VerifyResult> verified = List.of();
   private String contractBackup;
   private boolean contracting;
@@ -78,8 +90,12 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
             request.carried() == null ? null : request.carried().kit()));
     this.request = request;
     this.structures = new Undo(KIND, request.database() + "/" + request.name(), "rollback");
-    this.batchTargetMillis = request.batchTargetMillis();
     MigrationRequest.Carried c = request.carried();
+    this.batchTarget =
+        new BatchTarget(
+            release,
+            c == null ? request.batchTargetMillis() : c.batchTargetMillis(),
+            () -> stage.equals(PREFLIGHT) || stage.equals(EXPAND) || stage.equals(BACKFILL));
     if (c != null) {
       stage = c.stage();
       plan = c.plan();
@@ -88,7 +104,6 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
       backfillIndex = c.backfillIndex();
       filled.addAll(c.filled() == null ? List.of() : c.filled());
       progress = c.progress();
-      batchTargetMillis = c.batchTargetMillis();
       verified = c.verified() == null ? List.of() : c.verified();
     } else {
       plan = request.planned();
@@ -196,6 +211,46 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
     for (String finding : preflight.findings()) {
       release.record(OperatorGate.SYSTEM, "preflight-finding", finding);
     }
+    awaitNoBlockers();
+  }
+
+  /**
+   * While preflight finds blockers (long-running transactions, lock holders on the plan's tables)
+   * the migration waits, saying which in its step, and checks again every {@link #RECHECK}; when
+   * they are still there after the DDL budget it refuses to start (CONFLICT), nothing changed.
+   */
+  private void awaitNoBlockers() {
+    if (preflight.blockers().isEmpty()
+        || Workflow.getVersion(PREFLIGHT_WAIT, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    long giveUpAt = Workflow.currentTimeMillis() + request.ddlBudgetMillis();
+    release.record(
+        OperatorGate.SYSTEM, "preflight-blocked", String.join("; ", preflight.blockers()));
+    while (!preflight.blockers().isEmpty()) {
+      if (Workflow.currentTimeMillis() >= giveUpAt) {
+        throw release.fail(
+            FailureType.CONFLICT,
+            "preflight: still blocked after "
+                + Words.duration(Duration.ofMillis(request.ddlBudgetMillis()))
+                + " by "
+                + String.join("; ", preflight.blockers())
+                + ": end them (or wait) and start the migration again; nothing was changed");
+      }
+      between(
+          "preflight: waiting for "
+              + preflight.blockers().getFirst()
+              + (preflight.blockers().size() > 1
+                  ? " (and " + (preflight.blockers().size() - 1) + " more)"
+                  : "")
+              + "; refused at "
+              + Instant.ofEpochMilli(giveUpAt));
+      Workflow.await(RECHECK, () -> release.gateStatus().aborted() || release.isPaused());
+      release.checkAborted();
+      preflight = call(() -> Async.function(quick::preflight, plan));
+    }
+    release.record(OperatorGate.SYSTEM, "preflight-unblocked", "nothing blocks any more");
   }
 
   private void expand() {
@@ -273,7 +328,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
                 release.stepKey(BACKFILL),
                 backfillIndex,
                 b,
-                batchTargetMillis,
+                batchTarget.millis(),
                 request.sliceMillis(),
                 progress == null ? 0 : progress.batchSize(),
                 request.maxReplicaLagMillis());
@@ -358,12 +413,23 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
               backup.backupId() + " (sha256 " + backup.sha256() + ", verified)");
           break;
         }
+        String why =
+            Workflow.getVersion(BACKUP_REASONS, Workflow.DEFAULT_VERSION, 1)
+                    == Workflow.DEFAULT_VERSION
+                ? ""
+                : call(
+                        () ->
+                            Async.function(
+                                quick::whyNoBackup, request.database(), expandedAtMillis))
+                    + "; ";
         release.pauseBySystem(
             "contract needs a verified backup of "
                 + request.database()
                 + " taken after expand ("
                 + Instant.ofEpochMilli(expandedAtMillis)
-                + "): run 'rollgate backup run "
+                + "): "
+                + why
+                + "run 'rollgate backup run "
                 + request.database()
                 + "', verify it with a drill, then resume",
             true);
@@ -379,30 +445,12 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
 
   @Override
   public String resize(Resize resize) {
-    String by = resize == null || resize.by() == null ? null : resize.by().trim();
-    String refusal =
-        resize == null || by == null || by.isEmpty()
-            ? "a resize needs who asks (by)"
-            : release.status().phase().isTerminal()
-                ? "the migration has ended"
-                : !(stage.equals(PREFLIGHT) || stage.equals(EXPAND) || stage.equals(BACKFILL))
-                    ? "the backfill is over: there is nothing to resize"
-                    : MigrationRequest.batchTargetProblem(resize.batchTargetMillis());
-    if (refusal != null) {
-      release.record(by, "resize-refused", refusal);
-      throw FailureType.REFUSED.permanent(refusal);
-    }
-    long before = batchTargetMillis;
-    batchTargetMillis = resize.batchTargetMillis();
-    String answer =
-        "batch target " + before + " ms -> " + batchTargetMillis + " ms from the next slice";
-    release.record(
-        by,
-        "resize",
-        answer
-            + (resize.reason() == null || resize.reason().isBlank() ? "" : ": " + resize.reason()));
-    release.publish();
-    return answer;
+    return release.act(BatchTarget.VERB, resize);
+  }
+
+  @Override
+  public void resizeSignal(RawValue resize) {
+    release.signal(BatchTarget.VERB, resize);
   }
 
   /** Contract cannot be rolled back: an abort is refused once it started. */
@@ -450,7 +498,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
             backfillIndex,
             filled,
             progress,
-            batchTargetMillis,
+            batchTarget.millis(),
             verified,
             release.carry()));
   }
@@ -466,7 +514,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
         progress != null ? progress : filled.isEmpty() ? null : filled.getLast(),
         List.copyOf(filled),
         plan == null ? 0 : plan.backfills().size(),
-        batchTargetMillis,
+        batchTarget.millis(),
         verified,
         expandedAtMillis == 0 ? null : Instant.ofEpochMilli(expandedAtMillis),
         contractBackup,
@@ -564,7 +612,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
     s.append("; batches of ")
         .append(String.format(Locale.ROOT, "%,d", progress.batchSize()))
         .append(" rows, target ")
-        .append(batchTargetMillis)
+        .append(batchTarget.millis())
         .append(" ms");
     return s.toString();
   }

@@ -79,6 +79,10 @@ public final class Release {
   private HoldState currentHold;
   private final Map<String, List<CheckCount>> carriedCounters = new HashMap<>();
   private final Map<String, Supplier<List<CheckCount>>> counterSources = new LinkedHashMap<>();
+  private final Map<String, Registered<?>> verbs = new LinkedHashMap<>();
+
+  /** A kind's verb as registered: its payload type, an example payload and its version gate. */
+  private record Registered<T>(Class<T> type, String example, String since, KindVerb<T> verb) {}
 
   /**
    * @param kind the kind's name, e.g. {@code rollout}
@@ -652,7 +656,67 @@ public final class Release {
     return result;
   }
 
-  /** A named signal (one of the four verbs) with its payload as sent, checked like an update. */
+  /**
+   * Registers a verb of the kind's own (call it from the kind's constructor, before any handler
+   * runs). Its signal is declared on the kind's workflow interface with a {@code RawValue} payload
+   * and forwarded to {@link #signal}; its update calls {@link #act(String, Object)}.
+   *
+   * @param name the signal's name (also the audit action and the refusal line's verb)
+   * @param type the payload's record
+   * @param example a payload as it should be sent, quoted in a malformed payload's refusal
+   * @param since the {@code Workflow.getVersion} change id that brought the signal, or null when it
+   *     came with the kind: a run recorded before it refuses the signal as unknown, as it did then
+   */
+  public <T> void verb(String name, Class<T> type, String example, String since, KindVerb<T> verb) {
+    verbs.put(name, new Registered<>(type, example, since, verb));
+  }
+
+  /**
+   * Handles a kind's verb from an update: the kit's check (the release has ended), then the kind's
+   * {@link KindVerb#refuse}; a refusal is audited and thrown as REFUSED, else it is applied.
+   */
+  public <T> String act(String name, T argument) {
+    @SuppressWarnings("unchecked")
+    Registered<T> r = (Registered<T>) verbs.get(name);
+    return actKind(name, r.verb(), argument, true);
+  }
+
+  private <T> String actKind(String name, KindVerb<T> verb, T argument, boolean fromUpdate) {
+    String refusal =
+        phase.isTerminal() ? "the release has ended (" + phase + ")" : verb.refuse(argument);
+    if (refusal != null) {
+      gate.reject(name, argument == null ? null : verb.by(argument), refusal);
+      if (fromUpdate) {
+        throw FailureType.REFUSED.permanent(refusal);
+      }
+      return refusal;
+    }
+    String result = verb.apply(argument);
+    publish();
+    return result;
+  }
+
+  /** A kind's verb from a signal, with its payload decoded or refused as malformed. */
+  private <T> void signalKind(String name, Registered<T> r, EncodedValues args) {
+    T argument;
+    try {
+      argument = args.get(0, r.type());
+    } catch (DataConverterException e) {
+      gate.reject(name, null, "malformed " + name + " payload (expected " + r.example() + ")");
+      return;
+    }
+    actKind(name, r.verb(), argument, false);
+  }
+
+  private boolean knows(String name) {
+    Registered<?> r = verbs.get(name);
+    return r != null
+        && (r.since() == null
+            || Workflow.getVersion(r.since(), Workflow.DEFAULT_VERSION, 1)
+                != Workflow.DEFAULT_VERSION);
+  }
+
+  /** A named signal (a kit or kind verb) with its payload as sent, checked like an update. */
   public void signal(String name, RawValue payload) {
     Optional<Payloads> payloads =
         payload == null || payload.getPayload() == null
@@ -661,7 +725,10 @@ public final class Release {
     onSignal(name, new EncodedValues(payloads, DefaultDataConverter.STANDARD_INSTANCE));
   }
 
-  /** Signals: the four verbs, checked like updates; malformed or unknown ones are refused. */
+  /**
+   * Signals: the four verbs and the kind's own, checked like updates; malformed or unknown ones are
+   * refused.
+   */
   private void onSignal(String name, EncodedValues args) {
     Class<?> type =
         switch (name) {
@@ -670,8 +737,19 @@ public final class Release {
               OperatorCommand.class;
           default -> null;
         };
+    if (type == null && knows(name)) {
+      signalKind(name, verbs.get(name), args);
+      return;
+    }
+    if (type == null && verbs.containsKey(name)) {
+      gate.reject(
+          name, null, "this run started before the '" + name + "' signal: send the update instead");
+      return;
+    }
     if (type == null) {
-      gate.reject(name, null, "unknown signal '" + name + "' (approve, pause, resume, abort)");
+      List<String> known = new ArrayList<>(List.of("approve", "pause", "resume", "abort"));
+      known.addAll(verbs.keySet());
+      gate.reject(name, null, "unknown signal '" + name + "' (" + String.join(", ", known) + ")");
       return;
     }
     Object argument;

@@ -13,6 +13,7 @@ import dev.rollgate.workflows.testing.RecordingAudit;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -20,6 +21,7 @@ import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -85,7 +87,8 @@ class MigrationWorkflowTest {
     MigrationStatus paused = wf.migration();
     assertThat(paused.stage()).isEqualTo("contract");
     assertThat(paused.release().gate().pauseReason())
-        .contains("contract needs a verified backup of orders taken after expand");
+        .startsWith("contract needs a verified backup of orders taken after expand (")
+        .contains("): rejected backups of orders: backup/orders/old: older than expand; run ");
     assertThat(db.ran).doesNotContain("ALTER TABLE orders DROP COLUMN amount");
     assertThat(paused.backfill().rowsDone()).isEqualTo(1_000);
     assertThat(paused.verified()).extracting(VerifyResult::passed).containsExactly(true);
@@ -158,6 +161,59 @@ class MigrationWorkflowTest {
         .contains("FAILED");
   }
 
+  private static final String BLOCKER =
+      "lock holder on public.orders: pid 4242 (app) holds RowExclusiveLock, transaction open for"
+          + " 00:05:00";
+
+  @Test
+  void preflightWaitsWhileSomethingBlocksSayingWhichPidAndGoesOnWhenItHasGone(
+      TestWorkflowEnvironment env, Worker w) {
+    startWorker(env, w);
+    db.blocking = List.of(BLOCKER, "long-running transaction: pid 77 (report) open for 01:00:00");
+    db.blockedChecks.set(1_000);
+    MigrationWorkflow wf = start(request().withoutBackup("test"));
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> wf.migration().release().step().startsWith("preflight: waiting for"));
+    assertThat(wf.migration().release().step())
+        .startsWith("preflight: waiting for " + BLOCKER + " (and 1 more); refused at ");
+    assertThat(wf.migration().stage()).isEqualTo("preflight");
+    assertThat(db.ran).isEmpty();
+
+    db.blockedChecks.set(0); // the session committed
+    env.sleep(MigrationWorkflowImpl.RECHECK.plusSeconds(1));
+    assertThat(result().phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(audit.actions())
+        .containsSubsequence(
+            "rollgate:preflight-blocked", "rollgate:preflight-unblocked", "rollgate:expanded");
+  }
+
+  @Test
+  void preflightRefusesToStartWhenTheBlockerOutlastsTheBudgetAndChangesNothing(
+      TestWorkflowEnvironment env, Worker w) {
+    startWorker(env, w);
+    db.blocking = List.of(BLOCKER);
+    db.blockedChecks.set(1_000);
+    start(request());
+
+    assertThatThrownBy(this::result)
+        .isInstanceOf(WorkflowFailedException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo("CONFLICT");
+              assertThat(f.getOriginalMessage())
+                  .isEqualTo(
+                      "preflight: still blocked after 10m by "
+                          + BLOCKER
+                          + ": end them (or wait) and start the migration again; nothing was"
+                          + " changed");
+            });
+    assertThat(db.ran).isEmpty();
+  }
+
   @Test
   void switchSoaksThenWaitsForApprovalAndContractCannotBeAborted(
       TestWorkflowEnvironment env, Worker w) {
@@ -205,14 +261,20 @@ class MigrationWorkflowTest {
     assertThat(db.filled()).isZero();
   }
 
-  @Test
-  void resizeAppliesFromTheNextSliceAndIsRefusedWithAReason(TestWorkflowEnvironment env, Worker w) {
+  /** A backfill of a million rows, 10 a slice, one real second each: it runs for a while. */
+  private MigrationWorkflow startLongBackfill(TestWorkflowEnvironment env, Worker w) {
     startWorker(env, w);
     db.rowsTotal = 1_000_000;
     db.rowsPerSlice = 10;
     db.sliceRealMillis = 1_000;
     MigrationWorkflow wf = start(request().withoutBackup("test"));
     await().atMost(Duration.ofSeconds(20)).until(() -> !db.sliceTargets.isEmpty());
+    return wf;
+  }
+
+  @Test
+  void resizeAppliesFromTheNextSliceAndIsRefusedWithAReason(TestWorkflowEnvironment env, Worker w) {
+    MigrationWorkflow wf = startLongBackfill(env, w);
 
     assertThatThrownBy(() -> wf.resize(new Resize("bob", 5_000, "faster")))
         .isInstanceOf(WorkflowUpdateException.class)
@@ -234,6 +296,47 @@ class MigrationWorkflowTest {
     env.sleep(Duration.ofSeconds(1));
     Thread.yield();
     assertThat(db.sliceTargets.size()).isLessThanOrEqualTo(paused + 1);
+    wf.abort(new OperatorCommand("bob", "done testing"));
+    assertThat(result().phase()).isEqualTo(Phase.ABORTED);
+  }
+
+  @Test
+  void resizeSignalTakesTheUpdatesPathAndMalformedOnesAreRefusedWithAReason(
+      TestWorkflowEnvironment env, Worker w) {
+    MigrationWorkflow wf = startLongBackfill(env, w);
+    WorkflowStub untyped = client.newUntypedWorkflowStub(ID);
+
+    untyped.signal("resize", "faster please");
+    untyped.signal("resize", Map.of("by", "bob", "batchTargetMillis", "fast"));
+    untyped.signal("resize", new Resize("bob", 5_000, "faster"));
+    untyped.signal("resize", new Resize(" ", 200, "nobody"));
+    untyped.signal("resize", new Resize("bob", 200, "p99 up"));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> wf.migration().batchTargetMillis() == 200);
+    String expected = "(expected " + BatchTarget.EXAMPLE + ")";
+    assertThat(wf.gate().rejected())
+        .containsExactly(
+            "resize by (unknown): malformed resize payload " + expected,
+            "resize by (unknown): malformed resize payload " + expected,
+            "resize by bob: a batch target must be between 50 ms and 1000 ms (every backfill"
+                + " transaction stays within 1 s), not 5000 ms",
+            "resize by (unknown): a resize needs who asks (by)");
+    int at = db.sliceTargets.size();
+    await().atMost(Duration.ofSeconds(30)).until(() -> db.sliceTargets.size() > at + 1);
+    assertThat(db.sliceTargets.getLast()).isEqualTo(200L);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                audit
+                    .actions()
+                    .containsAll(
+                        List.of("(unknown):resize-refused", "bob:resize-refused", "bob:resize")));
+    assertThat(audit.entries)
+        .filteredOn(e -> e.action().equals("resize"))
+        .extracting(e -> e.details())
+        .containsExactly("batch target 500 ms -> 200 ms from the next slice: p99 up");
+
     wf.abort(new OperatorCommand("bob", "done testing"));
     assertThat(result().phase()).isEqualTo(Phase.ABORTED);
   }

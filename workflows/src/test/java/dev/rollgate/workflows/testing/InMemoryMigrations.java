@@ -13,11 +13,13 @@ import dev.rollgate.workflows.migration.VerifyCheck;
 import dev.rollgate.workflows.migration.VerifyResult;
 import dev.rollgate.workflows.migration.plan.MigrationPlan;
 import dev.rollgate.workflows.migration.plan.MigrationPlanner;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,6 +42,11 @@ public final class InMemoryMigrations implements MigrationActivities {
   /** The verified backups: id → started at. */
   public final Map<String, Long> verifiedBackups = new ConcurrentHashMap<>();
 
+  /** What preflight finds blocking, for the next {@link #blockedChecks} calls. */
+  public volatile List<String> blocking = List.of();
+
+  public final AtomicInteger blockedChecks = new AtomicInteger();
+
   public volatile long rowsTotal = 1_000;
   public volatile long rowsPerSlice = 100;
   public volatile long sliceRealMillis = 0;
@@ -59,7 +66,11 @@ public final class InMemoryMigrations implements MigrationActivities {
 
   @Override
   public MigrationPreflight preflight(PlannedMigration plan) {
-    return new MigrationPreflight("18.1", 18, List.of("no long-running transactions"));
+    return new MigrationPreflight(
+        "18.1",
+        18,
+        List.of("no long-running transactions"),
+        blockedChecks.getAndDecrement() > 0 ? blocking : List.of());
   }
 
   @Override
@@ -131,6 +142,21 @@ public final class InMemoryMigrations implements MigrationActivities {
                     null))
         .findFirst()
         .orElse(null);
+  }
+
+  @Override
+  public String whyNoBackup(String database, long newerThanMillis) {
+    return verifiedBackups.isEmpty()
+        ? "no backup of database " + database + " since " + Instant.ofEpochMilli(newerThanMillis)
+        : "rejected backups of "
+            + database
+            + ": "
+            + String.join(
+                "; ",
+                verifiedBackups.keySet().stream()
+                    .sorted()
+                    .map(id -> id + ": older than expand")
+                    .toList());
   }
 
   @Override
