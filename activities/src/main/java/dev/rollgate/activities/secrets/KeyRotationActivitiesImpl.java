@@ -50,7 +50,8 @@ public final class KeyRotationActivitiesImpl implements KeyRotationActivities {
   private final String mount;
 
   /**
-   * @param vault a client of the server (see the class comment for the policy it needs)
+   * @param vault a client of the server (see the class comment for the policy it needs), or null
+   *     when none is configured: every call is then refused
    * @param db Rollgate's database
    * @param transitMount transit's mount [transit]
    */
@@ -61,6 +62,10 @@ public final class KeyRotationActivitiesImpl implements KeyRotationActivities {
   }
 
   private VaultTransitOperations transit() {
+    if (vault == null) {
+      throw FailureType.REFUSED.permanent(
+          "key rotation needs OpenBao/Vault: rollgate.secrets.vault.address is not set");
+    }
     return vault.opsForTransit(mount);
   }
 
