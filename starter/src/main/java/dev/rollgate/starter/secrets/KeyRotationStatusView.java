@@ -6,12 +6,10 @@ import dev.rollgate.starter.release.Kind;
 import dev.rollgate.starter.release.ReleasePrinter;
 import dev.rollgate.workflows.secrets.KeyRotationStatus;
 import dev.rollgate.workflows.secrets.RewrapProgress;
-import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Status of a key rotation: the {@code rotation} query, with the rewrap's progress from the running
@@ -32,7 +30,8 @@ final class KeyRotationStatusView implements Kind.StatusView {
             .client
             .newUntypedWorkflowStub(workflowId)
             .query("rotation", KeyRotationStatus.class);
-    RewrapProgress live = heartbeat(temporal, workflowId);
+    RewrapProgress live =
+        WorkflowTargets.heartbeat(temporal, workflowId, "RewrapDataKeys", RewrapProgress.class);
     if (live == null || status.release().phase().isTerminal()) {
       return status;
     }
@@ -46,30 +45,6 @@ final class KeyRotationStatusView implements Kind.StatusView {
         status.pass(),
         status.rewrapped(),
         status.batchSize());
-  }
-
-  /** The running rewrap slice's last heartbeat, or null. */
-  private static RewrapProgress heartbeat(TemporalConnection temporal, String workflowId) {
-    for (PendingActivityInfo a :
-        WorkflowTargets.describe(temporal, workflowId).getPendingActivitiesList()) {
-      if (!a.getActivityType().getName().equals("RewrapDataKeys") || !a.hasHeartbeatDetails()) {
-        continue;
-      }
-      try {
-        return temporal
-            .client
-            .getOptions()
-            .getDataConverter()
-            .fromPayloads(
-                0,
-                Optional.of(a.getHeartbeatDetails()),
-                RewrapProgress.class,
-                RewrapProgress.class);
-      } catch (RuntimeException e) {
-        return null; // a heartbeat of another shape
-      }
-    }
-    return null;
   }
 
   @Override
