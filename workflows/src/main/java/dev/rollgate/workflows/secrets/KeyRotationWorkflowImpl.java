@@ -277,17 +277,22 @@ public class KeyRotationWorkflowImpl extends ReleaseWorkflowBase implements KeyR
     return result;
   }
 
-  /** The raise cannot be rolled back: an abort is refused once it started. */
+  /**
+   * The raise cannot be rolled back and nothing follows it: once it started an abort is refused,
+   * and so is a pause (there is no step left to hold).
+   */
   @Override
   public String refuse(String verb) {
-    if (raising && ReleaseControls.ABORT.equals(verb)) {
-      return "the minimum decryption version of "
-          + key()
-          + " is being raised to v"
-          + toVersion
-          + ": it cannot be rolled back";
+    if (!raising) {
+      return null;
     }
-    return null;
+    String raisingNow =
+        "the minimum decryption version of " + key() + " is being raised to v" + toVersion;
+    return switch (verb) {
+      case ReleaseControls.ABORT -> raisingNow + ": it cannot be rolled back";
+      case ReleaseControls.PAUSE -> raisingNow + ", the last step: nothing is left to pause";
+      default -> null;
+    };
   }
 
   /** Keeps the minimum decryption version once the activity in flight (a slice) has stopped. */

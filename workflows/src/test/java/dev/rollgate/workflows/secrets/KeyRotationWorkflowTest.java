@@ -170,6 +170,32 @@ class KeyRotationWorkflowTest {
   }
 
   @Test
+  void onceTheRaiseRunsAbortAndPauseAreRefused(TestWorkflowEnvironment env, Worker w) {
+    startWorker(env, w, 4);
+    transit.raiseRealMillis = 3_000;
+    KeyRotationWorkflow wf = start(KeyRotationRequest.of(KEY, "alice"));
+    awaitPhase(wf, Phase.AWAITING_APPROVAL);
+    wf.approve(new Approval("bob", "go"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> transit.calls.contains("raise rollgate to v2"));
+
+    assertThatThrownBy(() -> wf.abort(new OperatorCommand("carol", "wait")))
+        .isInstanceOf(WorkflowUpdateException.class)
+        .rootCause()
+        .hasMessageContaining(
+            "the minimum decryption version of rollgate is being raised to v2: it cannot be"
+                + " rolled back");
+    assertThatThrownBy(() -> wf.pause(new OperatorCommand("carol", "wait")))
+        .isInstanceOf(WorkflowUpdateException.class)
+        .rootCause()
+        .hasMessageContaining("the last step: nothing is left to pause");
+    assertThat(result(KEY).phase()).isEqualTo(Phase.COMPLETED);
+    assertThat(transit.keys.get(KEY)).containsExactly(2, 2);
+    assertThat(audit.actions()).contains("carol:abort-refused", "carol:pause-refused");
+  }
+
+  @Test
   void dataKeysWrittenWithTheOldVersionDuringAPassAreTakenByAnother(
       TestWorkflowEnvironment env, Worker w) {
     startWorker(env, w, 30);

@@ -33,6 +33,9 @@ public final class InMemoryKeyRotation implements KeyRotationActivities {
   /** Real time a rewrap slice takes (to abort inside one). */
   public volatile long sliceRealMillis;
 
+  /** Real time the raise takes (to act while it runs). */
+  public volatile long raiseRealMillis;
+
   private final String key;
 
   public InMemoryKeyRotation(String key, int dataKeyCount) {
@@ -72,13 +75,7 @@ public final class InMemoryKeyRotation implements KeyRotationActivities {
   @Override
   public RewrapProgress rewrap(RewrapJob job) {
     calls.add("rewrap " + job.key());
-    if (sliceRealMillis > 0) {
-      try {
-        Thread.sleep(sliceRealMillis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    sleep(sliceRealMillis);
     RewrapProgress p = job.from();
     String cursor = p.cursor();
     long scanned = p.scanned();
@@ -121,6 +118,7 @@ public final class InMemoryKeyRotation implements KeyRotationActivities {
       throw FailureType.CONFLICT.permanent(below + " data keys still below v" + version);
     }
     calls.add("raise " + name + " to v" + version);
+    sleep(raiseRealMillis);
     int was = k[1];
     k[1] = Math.max(k[1], version);
     return "minimum decryption version v" + was + " -> v" + k[1];
@@ -132,5 +130,15 @@ public final class InMemoryKeyRotation implements KeyRotationActivities {
     calls.add("keep " + name + " at v" + version);
     k[1] = version;
     return "minimum decryption version of " + name + " stays v" + version;
+  }
+
+  private static void sleep(long millis) {
+    if (millis > 0) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }
