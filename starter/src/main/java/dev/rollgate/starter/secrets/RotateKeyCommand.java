@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
           + " decryption version.",
       "Until that last step, abort (or a failure) leaves the minimum decryption version where it"
           + " was: data keys wrapped with the old or the new version all decrypt; the rotation"
-          + " itself is kept. Once the raise starts, abort is refused.",
+          + " itself is kept. Once the raise starts, abort and pause are refused.",
       "  rollgate secrets rotate-key --key rollgate --approvals 1 --batch-size 100",
       "  rollgate secrets status rotate-key/rollgate",
       "  rollgate approve secrets/rotate-key/rollgate --by bob"
