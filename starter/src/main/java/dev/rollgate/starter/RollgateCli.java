@@ -18,6 +18,7 @@ import dev.rollgate.starter.release.ListCommand;
 import dev.rollgate.starter.release.StatusVerb;
 import dev.rollgate.starter.release.VerbCommands;
 import dev.rollgate.starter.rollout.RolloutKind;
+import dev.rollgate.starter.secrets.SecretsKind;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,8 @@ public class RollgateCli implements Runnable {
         BackupKind.KIND,
         RestoreKind.KIND,
         DrillKind.KIND,
-        MigrationKind.KIND);
+        MigrationKind.KIND,
+        SecretsKind.KIND);
   }
 
   @Spec CommandSpec spec;

@@ -249,6 +249,11 @@ public final class OpenBaoBootstrap {
             rule(DATABASE_MOUNT + "/creds/*", "read"),
             rule(TRANSIT_MOUNT + "/datakey/plaintext/" + TRANSIT_KEY, "update"),
             rule(TRANSIT_MOUNT + "/decrypt/" + TRANSIT_KEY, "update"),
+            // key rotation (KeyRotationActivitiesImpl): read, rotate, rewrap, raise the minimum
+            rule(TRANSIT_MOUNT + "/keys/" + TRANSIT_KEY, "read"),
+            rule(TRANSIT_MOUNT + "/keys/" + TRANSIT_KEY + "/rotate", "update"),
+            rule(TRANSIT_MOUNT + "/keys/" + TRANSIT_KEY + "/config", "update"),
+            rule(TRANSIT_MOUNT + "/rewrap/" + TRANSIT_KEY, "update"),
             rule("sys/leases/renew", "update"),
             rule("sys/leases/revoke", "update"),
             rule("sys/leases/lookup", "update")));

@@ -41,6 +41,31 @@ public final class WorkflowTargets {
     }
   }
 
+  /**
+   * The last heartbeat of the running activity of type {@code activityType} as {@code type} (a
+   * slice's progress, fresher than the workflow's last finished one), or null when none runs or its
+   * heartbeat is of another shape.
+   */
+  public static <T> T heartbeat(
+      TemporalConnection temporal, String workflowId, String activityType, Class<T> type) {
+    for (io.temporal.api.workflow.v1.PendingActivityInfo a :
+        describe(temporal, workflowId).getPendingActivitiesList()) {
+      if (!a.getActivityType().getName().equals(activityType) || !a.hasHeartbeatDetails()) {
+        continue;
+      }
+      try {
+        return temporal
+            .client
+            .getOptions()
+            .getDataConverter()
+            .fromPayloads(0, java.util.Optional.of(a.getHeartbeatDetails()), type, type);
+      } catch (RuntimeException e) {
+        return null; // a heartbeat of another shape
+      }
+    }
+    return null;
+  }
+
   /** Fails unless the workflow is running: "has already finished (COMPLETED)". */
   public static void requireRunning(TemporalConnection temporal, String workflowId) {
     WorkflowExecutionStatus status =

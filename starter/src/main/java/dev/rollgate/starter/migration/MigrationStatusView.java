@@ -8,13 +8,11 @@ import dev.rollgate.workflows.migration.BackfillProgress;
 import dev.rollgate.workflows.migration.MigrationStatus;
 import dev.rollgate.workflows.migration.VerifyResult;
 import dev.rollgate.workflows.release.Words;
-import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Status of a migration: the {@code migration} query, with the backfill's progress from the running
@@ -57,26 +55,7 @@ final class MigrationStatusView implements Kind.StatusView {
 
   /** The running backfill slice's last heartbeat, or null. */
   static BackfillProgress heartbeat(TemporalConnection temporal, String workflowId) {
-    for (PendingActivityInfo a :
-        WorkflowTargets.describe(temporal, workflowId).getPendingActivitiesList()) {
-      if (!a.getActivityType().getName().equals("BackfillSlice") || !a.hasHeartbeatDetails()) {
-        continue;
-      }
-      try {
-        return temporal
-            .client
-            .getOptions()
-            .getDataConverter()
-            .fromPayloads(
-                0,
-                Optional.of(a.getHeartbeatDetails()),
-                BackfillProgress.class,
-                BackfillProgress.class);
-      } catch (RuntimeException e) {
-        return null; // a heartbeat of another shape
-      }
-    }
-    return null;
+    return WorkflowTargets.heartbeat(temporal, workflowId, "BackfillSlice", BackfillProgress.class);
   }
 
   @Override
