@@ -168,24 +168,8 @@ class EncryptedHistoryDevServerTest {
         .put("rollgate/databases/shop", Map.of("password", KV_PASSWORD));
     DataSource data = bao.postgres.getPostgresDatabase();
     Flyway.configure().dataSource(data).load().migrate();
-    secrets =
-        VaultSecrets.connect(
-            new VaultSecrets.Settings(
-                bao.address(),
-                null,
-                bao.appRole.roleId(),
-                bao.appRole.secretId(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                List.of("shop"),
-                null),
-            null);
-    registry =
-        new DatabaseRegistry(
-            Map.of("shop", new DatabaseRegistry.Settings(bao.jdbcUrl(), "ignored")), secrets);
+    secrets = bao.appRoleSecrets(List.of("shop"), null, null);
+    registry = bao.registry("shop", secrets);
     EncryptingCodec codec =
         new EncryptingCodec(
             new DataKeys(secrets.operations(), DSL.using(data, SQLDialect.POSTGRES)));

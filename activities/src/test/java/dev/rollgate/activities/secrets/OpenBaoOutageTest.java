@@ -29,7 +29,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -113,24 +112,8 @@ class OpenBaoOutageTest {
     bao = new OpenBaoFixture(List.of("shop"), TTL, Duration.ofMinutes(10));
     data = bao.postgres.getPostgresDatabase();
     Flyway.configure().dataSource(data).load().migrate();
-    secrets =
-        VaultSecrets.connect(
-            new VaultSecrets.Settings(
-                bao.address(),
-                null,
-                bao.appRole.roleId(),
-                bao.appRole.secretId(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                List.of("shop"),
-                THRESHOLD),
-            meters);
-    registry =
-        new DatabaseRegistry(
-            Map.of("shop", new DatabaseRegistry.Settings(bao.jdbcUrl(), "ignored")), secrets);
+    secrets = bao.appRoleSecrets(List.of("shop"), THRESHOLD, meters);
+    registry = bao.registry("shop", secrets);
     env =
         TestWorkflowEnvironment.newInstance(
             TestEnvironmentOptions.newBuilder()
