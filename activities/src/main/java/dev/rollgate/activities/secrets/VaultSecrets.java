@@ -178,6 +178,18 @@ public final class VaultSecrets implements SecretSource, AutoCloseable {
     volatile Instant expires;
     final AtomicInteger holders = new AtomicInteger();
     volatile boolean retired;
+
+    /**
+     * A renewal failed without an answer (server unreachable): the lease container dropped the
+     * lease, so nothing renews it any more; the next login asks for new credentials.
+     */
+    volatile boolean dropped;
+
+    /**
+     * When new credentials were last asked for in place of dropped ones (at most once a second).
+     */
+    volatile Instant lastRequest;
+
     final AtomicBoolean revoked = new AtomicBoolean();
 
     Generation(String database, String username, String password, Lease lease) {
@@ -389,6 +401,9 @@ public final class VaultSecrets implements SecretSource, AutoCloseable {
     String path = settings.databaseMount() + "/creds/" + role;
     for (int attempt = 0; ; attempt++) {
       Generation generation = current.get(database);
+      if (generation != null && generation.dropped) {
+        generation = replaceDropped(database, generation);
+      }
       if (generation == null) {
         generation = obtain(database, path);
       }
@@ -425,6 +440,41 @@ public final class VaultSecrets implements SecretSource, AutoCloseable {
           null);
     }
     return obtained;
+  }
+
+  /**
+   * Credentials whose lease renewal failed while the server was unreachable: new ones when the
+   * server is back; meanwhile the old ones until their lease expires (work goes on), then none.
+   */
+  private synchronized Generation replaceDropped(String database, Generation generation) {
+    if (current.get(database) != generation) {
+      return current.get(database);
+    }
+    String path = requested.get(database).getPath();
+    Instant now = clock.instant();
+    if (generation.lastRequest == null || !now.isBefore(generation.lastRequest.plusSeconds(1))) {
+      generation.lastRequest = now;
+      RequestedSecret fresh = RequestedSecret.rotating(path);
+      leases.addRequestedSecret(fresh); // reads at once; onCreated replaces the generation
+      if (current.get(database) != generation) {
+        requested.put(database, fresh);
+        return current.get(database);
+      }
+    }
+    if (now.isBefore(generation.expires)) {
+      return generation;
+    }
+    current.remove(database, generation);
+    retire(generation);
+    throw new SecretsException(
+        "OpenBao: the credentials of database '"
+            + database
+            + "' expired at "
+            + generation.expires
+            + " and no new ones could be read: "
+            + lastErrorOfPath.getOrDefault(path, "no credentials returned"),
+        false,
+        null);
   }
 
   private void onCreated(SecretLeaseCreatedEvent event) {
@@ -482,6 +532,16 @@ public final class VaultSecrets implements SecretSource, AutoCloseable {
     String message = explain(exception, what).getMessage();
     lastErrorOfPath.put(path, message);
     lastError = clock.instant() + " " + message;
+    if (event.getLease() != null
+        && event.getLease().hasLeaseId()
+        && find(exception, HttpStatusCodeException.class) == null) {
+      // dropped by the container (no answer: nothing says the lease is gone); see replaceDropped
+      for (Generation g : current.values()) {
+        if (event.getLease().getLeaseId().equals(g.lease.getLeaseId())) {
+          g.dropped = true;
+        }
+      }
+    }
     log.warn("{}", message);
   }
 

@@ -141,4 +141,26 @@ class EncryptingCodecTest {
                 + keyId
                 + "' failed authentication: it was altered or sealed with another key");
   }
+
+  @Test
+  void aDataKeyWrappedUnderAnUnknownTransitKeyVersionIsOneClearError() {
+    Payload sealed = codec().encode(List.of(payload(SECRET))).get(0);
+    String keyId = sealed.getMetadataMap().get(EncryptingCodec.KEY_ID).toStringUtf8();
+    // as if wrapped by a transit key version this server does not have (e.g. another cluster's)
+    db.update(DataKeys.DATA_KEY)
+        .set(DataKeys.WRAPPED, DSL.replace(DataKeys.WRAPPED, "vault:v1:", "vault:v9:"))
+        .where(DataKeys.KEY_ID.eq(keyId))
+        .execute();
+    secrets.close();
+    secrets = null;
+
+    EncryptingCodec restarted = codec(); // nothing cached: unwraps from the table
+
+    assertThatThrownBy(() -> restarted.decode(List.of(sealed)))
+        .isInstanceOf(PayloadCodecException.class)
+        .hasMessageStartingWith(
+            "cannot unwrap data key '" + keyId + "' with transit/decrypt/rollgate: ")
+        .hasMessageContaining("version")
+        .hasMessageNotContaining("\n");
+  }
 }

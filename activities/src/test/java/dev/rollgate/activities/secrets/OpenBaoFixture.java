@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 import dev.rollgate.activities.RequiredTools;
 import dev.rollgate.activities.TestInfra;
 import dev.rollgate.activities.Tools;
+import dev.rollgate.activities.databases.DatabaseRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.File;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.springframework.vault.client.VaultEndpoint;
 import org.springframework.vault.core.VaultTemplate;
 
@@ -92,6 +95,16 @@ final class OpenBaoFixture implements AutoCloseable {
 
   /** A secret source logged in with Rollgate's AppRole (its policy applies), default settings. */
   VaultSecrets appRoleSecrets() {
+    return appRoleSecrets(null, null, null);
+  }
+
+  /**
+   * A secret source logged in with Rollgate's AppRole, with dynamic credentials for {@code
+   * dynamicDatabases} renewed {@code expiryThreshold} before expiry (null: the defaults), and the
+   * expiry gauge in {@code meters} (or none).
+   */
+  VaultSecrets appRoleSecrets(
+      List<String> dynamicDatabases, Duration expiryThreshold, MeterRegistry meters) {
     return VaultSecrets.connect(
         new VaultSecrets.Settings(
             address(),
@@ -103,9 +116,18 @@ final class OpenBaoFixture implements AutoCloseable {
             null,
             null,
             null,
-            null,
-            null),
-        null);
+            dynamicDatabases,
+            expiryThreshold),
+        meters);
+  }
+
+  /**
+   * A registry of database {@code name}: this fixture's PostgreSQL, credentials from {@code
+   * source}.
+   */
+  DatabaseRegistry registry(String name, SecretSource source) {
+    return new DatabaseRegistry(
+        Map.of(name, new DatabaseRegistry.Settings(jdbcUrl(), "ignored")), source);
   }
 
   VaultEndpoint endpoint() {

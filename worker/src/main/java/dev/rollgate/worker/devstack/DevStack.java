@@ -347,6 +347,8 @@ public final class DevStack implements AutoCloseable {
         command.add("--ui-codec-endpoint");
         command.add(codec);
         log.info("Temporal: Web UI decodes payloads with the worker's codec endpoint {}", codec);
+        // and the codec's CORS lets this UI's origin in (on any port; configured origins win)
+        properties.put("rollgate.secrets.codec-origins", codecOrigins(uiPort));
       }
       SEARCH_ATTRIBUTES.forEach(
           (name, type) -> {
@@ -488,6 +490,11 @@ public final class DevStack implements AutoCloseable {
       return null;
     }
     return "http://" + HOST + ":" + settings.workerPort() + "/codec";
+  }
+
+  /** The Web UI's browser origins on {@code uiPort}, for {@code rollgate.secrets.codec-origins}. */
+  static String codecOrigins(int uiPort) {
+    return "http://" + HOST + ":" + uiPort + ",http://localhost:" + uiPort;
   }
 
   private static Optional<String> bao(String configured) {

@@ -90,6 +90,9 @@ public class DevStackListener implements ApplicationListener<ApplicationEvent> {
       // a configured OpenBao/Vault wins, with its own token or AppRole
       endpoints.keySet().removeIf(k -> k.startsWith("rollgate.secrets.vault."));
     }
+    if (!env.getProperty("rollgate.secrets.codec-origins", "").isBlank()) {
+      endpoints.remove("rollgate.secrets.codec-origins"); // configured origins win
+    }
     if (!env.getProperty("rollgate.s3.endpoint", "").isBlank()) {
       // a configured S3 (e.g. moto or a real bucket) wins, with its own region, bucket and keys
       endpoints.keySet().removeIf(k -> k.startsWith("rollgate.s3."));

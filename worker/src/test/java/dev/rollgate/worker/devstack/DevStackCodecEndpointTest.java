@@ -47,4 +47,10 @@ class DevStackCodecEndpointTest {
     assertThat(DevStack.codecEndpoint(settings("/nonexistent/bao", 8080), true)).isNull();
     assertThat(DevStack.codecEndpoint(settings(bao, 0), true)).isNull();
   }
+
+  @Test
+  void theCodecLetsTheWebUisOriginInOnAnyPort() {
+    assertThat(DevStack.codecOrigins(18433))
+        .isEqualTo("http://127.0.0.1:18433,http://localhost:18433");
+  }
 }
