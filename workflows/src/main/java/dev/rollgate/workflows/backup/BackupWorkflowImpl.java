@@ -6,6 +6,7 @@ import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
 import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
+import dev.rollgate.workflows.release.StepRetries;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
 import io.temporal.activity.ActivityCancellationType;
@@ -49,13 +50,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     this.pause = new PauseBetweenSteps(release);
     this.request = request;
     this.backupId = Workflow.getInfo().getWorkflowId();
-    RetryOptions retry =
-        RetryOptions.newBuilder()
-            .setInitialInterval(Duration.ofSeconds(1))
-            .setBackoffCoefficient(2)
-            .setMaximumInterval(Duration.ofSeconds(30))
-            .setMaximumAttempts(5)
-            .build();
+    RetryOptions retry = StepRetries.STEP;
     this.quick =
         Workflow.newActivityStub(
             BackupActivities.class,
@@ -67,11 +62,7 @@ public class BackupWorkflowImpl extends ReleaseWorkflowBase implements BackupWor
     this.cleanup =
         Workflow.newActivityStub(
             BackupActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofMinutes(2))
-                .setScheduleToCloseTimeout(Duration.ofHours(1))
-                .setRetryOptions(retry.toBuilder().setMaximumAttempts(0).build())
-                .build());
+            StepRetries.untilDone(Duration.ofMinutes(2), Duration.ofHours(1)).build());
     this.dumper =
         Workflow.newActivityStub(
             BackupActivities.class,

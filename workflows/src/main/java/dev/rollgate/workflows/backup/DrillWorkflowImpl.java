@@ -5,6 +5,7 @@ import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
 import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
+import dev.rollgate.workflows.release.StepRetries;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
 import dev.rollgate.workflows.release.Words;
@@ -43,12 +44,7 @@ public class DrillWorkflowImpl extends ReleaseWorkflowBase implements DrillWorkf
     this.pause = new PauseBetweenSteps(release);
     this.request = request;
     this.scratch = scratchName(request.database(), Workflow.getInfo().getFirstExecutionRunId());
-    RetryOptions retry =
-        RetryOptions.newBuilder()
-            .setInitialInterval(Duration.ofSeconds(1))
-            .setMaximumInterval(Duration.ofSeconds(30))
-            .setMaximumAttempts(5)
-            .build();
+    RetryOptions retry = StepRetries.STEP;
     ActivityOptions quickOptions =
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofMinutes(2))

@@ -5,6 +5,7 @@ import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
 import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
+import dev.rollgate.workflows.release.StepRetries;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
 import dev.rollgate.workflows.release.Words;
@@ -31,12 +32,7 @@ public class RestoreWorkflowImpl extends ReleaseWorkflowBase implements RestoreW
     super(new Release(KIND, request.database(), request.initiator(), null));
     this.pause = new PauseBetweenSteps(release);
     this.request = request;
-    RetryOptions retry =
-        RetryOptions.newBuilder()
-            .setInitialInterval(Duration.ofSeconds(1))
-            .setMaximumInterval(Duration.ofSeconds(30))
-            .setMaximumAttempts(5)
-            .build();
+    RetryOptions retry = StepRetries.STEP;
     this.quick =
         Workflow.newActivityStub(
             RestoreActivities.class,

@@ -8,6 +8,7 @@ import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
 import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
+import dev.rollgate.workflows.release.StepRetries;
 import dev.rollgate.workflows.release.Stop;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
@@ -108,13 +109,7 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
     } else {
       plan = request.planned();
     }
-    RetryOptions retry =
-        RetryOptions.newBuilder()
-            .setInitialInterval(Duration.ofSeconds(1))
-            .setBackoffCoefficient(2)
-            .setMaximumInterval(Duration.ofSeconds(30))
-            .setMaximumAttempts(5)
-            .build();
+    RetryOptions retry = StepRetries.STEP;
     this.quick =
         Workflow.newActivityStub(
             MigrationActivities.class,
@@ -146,11 +141,8 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
     this.cleanup =
         Workflow.newActivityStub(
             MigrationActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofHours(1))
-                .setScheduleToCloseTimeout(Duration.ofHours(24))
+            StepRetries.untilDone(Duration.ofHours(1), Duration.ofHours(24))
                 .setHeartbeatTimeout(Duration.ofMinutes(1))
-                .setRetryOptions(retry.toBuilder().setMaximumAttempts(0).build())
                 .build());
   }
 

@@ -7,6 +7,7 @@ import dev.rollgate.workflows.release.Phase;
 import dev.rollgate.workflows.release.Release;
 import dev.rollgate.workflows.release.ReleaseControls;
 import dev.rollgate.workflows.release.ReleaseWorkflowBase;
+import dev.rollgate.workflows.release.StepRetries;
 import dev.rollgate.workflows.release.StopCause;
 import dev.rollgate.workflows.release.Undo;
 import dev.rollgate.workflows.release.Words;
@@ -79,13 +80,7 @@ public class KeyRotationWorkflowImpl extends ReleaseWorkflowBase implements KeyR
       pass = c.pass();
       rewrappedBefore = c.rewrapped();
     }
-    RetryOptions retry =
-        RetryOptions.newBuilder()
-            .setInitialInterval(Duration.ofSeconds(1))
-            .setBackoffCoefficient(2)
-            .setMaximumInterval(Duration.ofSeconds(30))
-            .setMaximumAttempts(5)
-            .build();
+    RetryOptions retry = StepRetries.STEP;
     this.quick =
         Workflow.newActivityStub(
             KeyRotationActivities.class,
@@ -107,11 +102,7 @@ public class KeyRotationWorkflowImpl extends ReleaseWorkflowBase implements KeyR
     this.cleanup =
         Workflow.newActivityStub(
             KeyRotationActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofMinutes(1))
-                .setScheduleToCloseTimeout(Duration.ofHours(24))
-                .setRetryOptions(retry.toBuilder().setMaximumAttempts(0).build())
-                .build());
+            StepRetries.untilDone(Duration.ofMinutes(1), Duration.ofHours(24)).build());
   }
 
   @Override
