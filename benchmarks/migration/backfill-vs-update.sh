@@ -12,11 +12,13 @@
 #      workload updates), and at the switch (triggers installed, no backfill). Goal: during the
 #      backfill <= +10 % of without.
 #  (c) the longest pgbench transaction that overlaps a DDL step (expand, while another session holds
-#      a conflicting ACCESS SHARE lock on pgbench_accounts for HOLD seconds, so the first DDL step
-#      times out and retries; and contract). Goal: <= lock_timeout (500 ms) + 100 ms.
+#      a conflicting ACCESS SHARE lock on pgbench_accounts until HOLD seconds after the first DDL step
+#      began to wait for its lock, so that step times out and retries; and contract).
+#      Goal: <= lock_timeout (500 ms) + 100 ms.
 #
 #   benchmarks/migration/backfill-vs-update.sh           # SCALE=10 RATE=50 CLIENTS=4 WINDOW=45 HOLD=5
 #   SCALE=5 WINDOW=30 benchmarks/migration/backfill-vs-update.sh
+#   KEEP=1 ...                     keep the work folder (worker log, pgbench logs) at the end
 #
 # pgbench's latency with --rate counts from each transaction's scheduled start, so it includes the
 # time a transaction waited to begin (queueing behind a lock shows). pgbench runs in back-to-back
@@ -49,7 +51,7 @@ cleanup() {
   touch "$work/stop"
   [ -n "$load_pid" ] && wait "$load_pid" 2>/dev/null
   [ -n "$worker_pid" ] && { kill "$worker_pid" 2>/dev/null; wait "$worker_pid" 2>/dev/null; }
-  rm -rf "$work"
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 [ -f starter/target/rollgate.jar ] && ls worker/target/rollgate-worker-*.jar >/dev/null 2>&1 \
@@ -162,15 +164,28 @@ sleep 5   # connections and caches settle; not counted
 w_base0=$(now); load_b=$(cut -d' ' -f1-3 /proc/loadavg)
 sleep "$WINDOW"
 w_base1=$(now)
-say "(c) another session holds ACCESS SHARE on pgbench_accounts for $HOLD s; migration bench_p starts"
-pg -d bench -c "begin" -c "lock table pgbench_accounts in access share mode" -c "select pg_sleep($HOLD)" -c "commit" >/dev/null &
+say "(c) another session holds ACCESS SHARE on pgbench_accounts; migration bench_p starts"
+PGAPPNAME=bench-holder pg -d bench -c "begin" -c "lock table pgbench_accounts in access share mode" \
+  -c "select pg_sleep(3600)" >/dev/null 2>&1 &
 holder=$!
 sleep 0.5
 w_exp0=$(now); load_p=$(cut -d' ' -f1-3 /proc/loadavg)
 bin/rollgate migrate start "$(plan bench_p pgbench_accounts)" --database bench --approvals 1 --without-backup benchmark >/dev/null \
   || fail "migrate start bench_p"
-await_field bench_p stage switch 600
+# the holder lets go HOLD s after the first DDL step starts waiting for its lock
+t0=$SECONDS
+until [ "$(pg -d bench -c "select count(*) from pg_locks where relation = 'pgbench_accounts'::regclass
+    and not granted and mode = 'AccessExclusiveLock'")" != 0 ]; do
+  [ $((SECONDS - t0)) -lt 600 ] || fail "no DDL step waited for its lock on pgbench_accounts"
+  sleep 0.1
+done
+w_lock0=$(now)
+sleep "$HOLD"
+pg -d bench -c "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'bench-holder'" >/dev/null
+w_lock1=$(now)
 wait "$holder"
+say "    a DDL step waited for its lock after $(python3 -c "print(f'{$w_lock0 - $w_exp0:.1f}')") s; the holder let go $HOLD s later"
+await_field bench_p stage switch 600
 read -r bf_p0 bf_p1 bf_p_rows <<<"$(backfill_times pgbench_accounts)"
 engine_rate_p=$(bin/rollgate migrate status bench/bench_p | grep -o '[0-9,]* rows/s' | head -1)
 bin/rollgate migrate status bench/bench_p >"$work/status_p.txt"
@@ -186,6 +201,9 @@ sleep 3
 touch "$work/stop"
 wait "$load_pid"; load_pid=""
 timeouts=$(grep -c "attempt [0-9]* timed out" "$work/worker.log")
+# each SQL step of bench_p with the time it was done, to attribute long transactions
+pg -d bench -F ' ' -c "select extract(epoch from done_at), description from rollgate.migration_steps
+  where done_at >= to_timestamp($w_exp0) order by done_at" >"$work/steps.txt"
 pg -d bench -c "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'pgbench_accounts'::regclass and attname = 'abalance'" \
   | grep -qx bigint || fail "contract did not leave pgbench_accounts.abalance bigint"
 say "done (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -193,10 +211,12 @@ say "done (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
 cat "$work"/seg[0-9]* >"$work/tx.log"
 python3 - "$work/tx.log" "$rows" "$update_s" "$bf_a0" "$bf_a1" "$engine_rate_a" "$load_a" "$load_a2" \
   "$w_base0" "$w_base1" "$w_exp0" "$bf_p0" "$bf_p1" "$w_sw0" "$w_sw1" "$w_con0" "$w_con1" \
-  "$bf_p_rows" "$engine_rate_p" "$load_b" "$load_p" "$timeouts" "$RATE" "$CLIENTS" "$HOLD" <<'PY'
+  "$bf_p_rows" "$engine_rate_p" "$load_b" "$load_p" "$timeouts" "$RATE" "$CLIENTS" "$HOLD" "$w_lock0" "$w_lock1" \
+  "$work/steps.txt" <<'PY'
 import sys
 (log, rows, upd, a0, a1, erate_a, load_a, load_a2, b0, b1, e0, p0, p1, s0, s1, c0, c1,
- prows, erate_p, load_b, load_p, timeouts, rate, clients, hold) = sys.argv[1:]
+ prows, erate_p, load_b, load_p, timeouts, rate, clients, hold, l0, l1, steps) = sys.argv[1:]
+l0, l1 = float(l0), float(l1)
 rows, upd, a0, a1 = int(rows), float(upd), float(a0), float(a1)
 b0, b1, e0, p0, p1, s0, s1, c0, c1 = map(float, (b0, b1, e0, p0, p1, s0, s1, c0, c1))
 tx = []   # (end, latency ms)
@@ -230,14 +250,25 @@ r2, _ = row("at the switch (triggers, no backfill)", s0, s1)
 print(r0); print(r1); print(r2)
 print(f"\np99 during the backfill / without = {bf99 / base99:.2f} (goal <= 1.10: {'met' if bf99 <= 1.1 * base99 else 'not met'})\n")
 exp = overlapping(e0, p0)
+held = overlapping(l0, l1 + 0.6)
 con = overlapping(c0, c1)
 longest = max(exp + con) if exp + con else float("nan")
-print(f"(c) DDL steps: expand ({p0 - e0:.1f} s, ACCESS SHARE held by another session for the first {hold} s; "
-      f"{timeouts} DDL attempt(s) gave up at lock_timeout and were retried) and contract ({c1 - c0:.1f} s, "
-      f"polled each second)\n")
+print(f"(c) DDL steps: expand (from `migrate start` to the backfill's start, {p0 - e0:.1f} s, preflight included; another session "
+      f"held ACCESS SHARE until {hold} s after the first DDL step began to wait for its lock: {timeouts} attempt(s) gave up "
+      f"at lock_timeout 500 ms and were retried) and contract ({c1 - c0:.1f} s from the approval, polled each second)\n")
 print("| DDL window | transactions overlapping | p99 ms | longest ms |")
 print("|---|---:|---:|---:|")
-print(f"| expand, lock held | {len(exp)} | {p(sorted(exp), .99):.1f} | {max(exp) if exp else float('nan'):.1f} |")
-print(f"| contract | {len(con)} | {p(sorted(con), .99):.1f} | {max(con) if con else float('nan'):.1f} |")
+def mx(v): return max(v) if v else float("nan")
+print(f"| the lock held, a DDL step retrying ({l1 - l0:.1f} s) | {len(held)} | {p(sorted(held), .99):.1f} | {mx(held):.1f} |")
+print(f"| expand, all of it | {len(exp)} | {p(sorted(exp), .99):.1f} | {mx(exp):.1f} |")
+print(f"| contract | {len(con)} | {p(sorted(con), .99):.1f} | {mx(con):.1f} |")
 print(f"\nlongest transaction during a DDL step = {longest:.0f} ms (goal <= 600 ms: {'met' if longest <= 600 else 'not met'})")
+print("\nthe five longest transactions of expand and contract (seconds after `migrate start`, when they began and ended), "
+      "and each SQL step's commit:")
+for e, l in sorted(((e, l) for e, l in tx if (e0 < e and e - l / 1000 < p0) or (c0 < e and e - l / 1000 < c1)), key=lambda x: -x[1])[:5]:
+    print(f"  {l:7.1f} ms  {e - l / 1000 - e0:7.2f} -> {e - e0:7.2f}")
+print(f"  lock waited for from {l0 - e0:.2f}, holder gone at {l1 - e0:.2f}; backfill {p0 - e0:.2f} -> {p1 - e0:.2f}; contract from {c0 - e0:.2f}")
+for line in open(steps):
+    t, d = line.split(" ", 1)
+    print(f"  step done {float(t) - e0:7.2f}  {d.strip()}")
 PY
