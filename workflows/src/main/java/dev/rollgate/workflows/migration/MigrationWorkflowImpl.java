@@ -133,7 +133,9 @@ public class MigrationWorkflowImpl extends ReleaseWorkflowBase implements Migrat
             MigrationActivities.class,
             ActivityOptions.newBuilder()
                 .setStartToCloseTimeout(Duration.ofMillis(request.sliceMillis()).plusMinutes(2))
-                .setHeartbeatTimeout(Duration.ofMinutes(1))
+                // the engine heartbeats after every batch (a transaction is capped at 1 s) and
+                // every throttle pause: a worker that died is noticed within 20 s, not a minute
+                .setHeartbeatTimeout(Duration.ofSeconds(20))
                 .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
                 .setRetryOptions(retry)
                 .build());
