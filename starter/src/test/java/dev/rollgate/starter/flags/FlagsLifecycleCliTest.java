@@ -129,4 +129,17 @@ class FlagsLifecycleCliTest {
             "old_checkout                      release        52 days    40 days  2026-11-26"
                 + " 10:30    bob");
   }
+
+  @Test
+  void helpSaysWhatStaleMeansAndWhatTypesThereAre() {
+    FakeWorkerApi.Result stale = api.cli("flags", "stale", "--help");
+    assertThat(stale.exit()).as(stale.toString()).isZero();
+    assertThat(stale.out().replaceAll("\\s+", " "))
+        .contains("older than their type's expected lifetime")
+        .contains("operational 7 days");
+    assertThat(api.cli("flags", "set", "--help").out().replaceAll("\\s+", " "))
+        .contains("--type=TYPE")
+        .contains("kill-switch and permission permanent");
+    assertThat(api.requests).isEmpty();
+  }
 }
