@@ -42,6 +42,12 @@ final class CompiledFlag {
   private final int defaultVariant;
   private final LongAdder[] exposures;
 
+  /**
+   * Evaluations of this flag ({@link #evaluate}, {@link #variant}, {@link #explain}); carried over
+   * from the version this one replaces, so that a flag never evaluated shows 0 whatever its edits.
+   */
+  final LongAdder evaluations;
+
   CompiledFlag(FlagDefinition definition) {
     this(definition, null);
   }
@@ -59,6 +65,7 @@ final class CompiledFlag {
       requiredOn[p] = required.get(p).on();
     }
     this.definition = definition;
+    this.evaluations = previous == null ? new LongAdder() : previous.evaluations;
     this.killed = definition.killed();
     this.disabled = !definition.enabled();
     this.deny = definition.denyUsers().isEmpty() ? null : new HashSet<>(definition.denyUsers());
@@ -134,6 +141,7 @@ final class CompiledFlag {
    * throws for a non-null context.
    */
   boolean evaluate(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    evaluations.increment();
     return on(decide(ctx, flags, 0));
   }
 
@@ -143,6 +151,7 @@ final class CompiledFlag {
    * free.
    */
   Variant variant(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    evaluations.increment();
     if (variants.length == 0) {
       return null;
     }
@@ -209,6 +218,7 @@ final class CompiledFlag {
 
   /** The decision for {@code ctx} with its reason, rule, bucket and failed prerequisite. */
   FlagEvaluation explain(EvaluationContext ctx, Map<String, CompiledFlag> flags) {
+    evaluations.increment();
     long d = decide(ctx, flags, 0);
     int prerequisite = (int) ((d >>> 40) & 0xffff) - 1;
     String variant = null;

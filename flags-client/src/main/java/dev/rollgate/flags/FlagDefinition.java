@@ -45,6 +45,8 @@ import java.util.List;
  * @param defaultVariant the variant served when the flag is on but there is no stickiness value to
  *     allocate by (an allow-listed user); null: the first variant
  * @param variantSalt the variant allocation's own hash salt; null: {@code salt + "/variants"}
+ * @param type what the flag is for and so its expected lifetime ({@link FlagType}); null (a flag
+ *     stored before types existed): {@link FlagType#DEFAULT}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({
@@ -65,7 +67,8 @@ import java.util.List;
   "variants",
   "offVariant",
   "defaultVariant",
-  "variantSalt"
+  "variantSalt",
+  "type"
 })
 public record FlagDefinition(
     String name,
@@ -85,7 +88,8 @@ public record FlagDefinition(
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Variant> variants,
     @JsonInclude(JsonInclude.Include.NON_NULL) String offVariant,
     @JsonInclude(JsonInclude.Include.NON_NULL) String defaultVariant,
-    @JsonInclude(JsonInclude.Include.NON_NULL) String variantSalt) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) String variantSalt,
+    FlagType type) {
 
   /** Basis points that mean 100 %. */
   public static final int FULL_ROLLOUT_BASIS_POINTS = 10_000;
@@ -127,6 +131,49 @@ public record FlagDefinition(
     offVariant = offVariant == null || offVariant.isEmpty() ? null : offVariant;
     defaultVariant = defaultVariant == null || defaultVariant.isEmpty() ? null : defaultVariant;
     variantSalt = variantSalt == null || variantSalt.isEmpty() ? null : variantSalt;
+    type = type == null ? FlagType.DEFAULT : type;
+  }
+
+  /** A flag of the {@link FlagType#DEFAULT} type, as written before flag types existed. */
+  public FlagDefinition(
+      String name,
+      long version,
+      boolean enabled,
+      boolean killed,
+      int rolloutBasisPoints,
+      String salt,
+      String stickiness,
+      List<String> allowUsers,
+      List<String> denyUsers,
+      List<Rule> rules,
+      String updatedBy,
+      long updatedAtMillis,
+      List<Prerequisite> prerequisites,
+      VariationType variationType,
+      List<Variant> variants,
+      String offVariant,
+      String defaultVariant,
+      String variantSalt) {
+    this(
+        name,
+        version,
+        enabled,
+        killed,
+        rolloutBasisPoints,
+        salt,
+        stickiness,
+        allowUsers,
+        denyUsers,
+        rules,
+        updatedBy,
+        updatedAtMillis,
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt,
+        FlagType.DEFAULT);
   }
 
   /**
@@ -215,7 +262,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy with the master switch set. */
@@ -238,7 +286,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy with the kill switch set. */
@@ -261,7 +310,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy with another rollout, 0..10000 basis points. */
@@ -284,7 +334,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy with another salt (reshuffles buckets); null or empty means the flag name. */
@@ -307,7 +358,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy hashing another context attribute; null or blank means the user id. */
@@ -330,7 +382,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy with another allow list. */
@@ -353,7 +406,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy with another deny list. */
@@ -376,7 +430,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy with other targeting rules (OR'd; empty = everyone eligible). */
@@ -399,7 +454,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /** Copy with other prerequisites. */
@@ -422,7 +478,8 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 
   /**
@@ -457,7 +514,8 @@ public record FlagDefinition(
         type == null ? newVariants : VariantAllocation.rebalance(variants, newVariants),
         newOffVariant,
         newDefaultVariant,
-        newVariantSalt);
+        newVariantSalt,
+        this.type);
   }
 
   /** Copy with other variants, type, off/default variant and variant salt kept. */
@@ -486,6 +544,30 @@ public record FlagDefinition(
     return variants.stream().filter(v -> v.name().equals(variantName)).findFirst();
   }
 
+  /** Copy of another type ({@link FlagType}); null means {@link FlagType#DEFAULT}. */
+  public FlagDefinition withType(FlagType newType) {
+    return new FlagDefinition(
+        name,
+        version,
+        enabled,
+        killed,
+        rolloutBasisPoints,
+        salt,
+        stickiness,
+        allowUsers,
+        denyUsers,
+        rules,
+        updatedBy,
+        updatedAtMillis,
+        prerequisites,
+        variationType,
+        variants,
+        offVariant,
+        defaultVariant,
+        variantSalt,
+        newType);
+  }
+
   /** Copy recording who changed the flag and when (epoch milliseconds). */
   public FlagDefinition withUpdated(String by, long atMillis) {
     return new FlagDefinition(
@@ -506,6 +588,7 @@ public record FlagDefinition(
         variants,
         offVariant,
         defaultVariant,
-        variantSalt);
+        variantSalt,
+        type);
   }
 }

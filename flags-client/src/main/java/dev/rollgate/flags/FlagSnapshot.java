@@ -270,6 +270,23 @@ public final class FlagSnapshot {
     return compiled.explainExposed(ctx == null ? EvaluationContext.EMPTY : ctx, flags);
   }
 
+  /**
+   * Evaluations of {@code flag} in this client since it started (through {@link #isEnabled}, {@link
+   * #variant}, the typed variations and {@link #explain}), kept across versions of the flag; a
+   * prerequisite checked for another flag is not counted. 0 for an unknown flag. A flag that stays
+   * at 0 in every client is unused: see {@code rollgate flags stale}.
+   */
+  public long evaluations(String flag) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    return compiled == null ? 0 : compiled.evaluations.sum();
+  }
+
+  /** The evaluation counter of {@code flag}, null for an unknown flag. */
+  java.util.concurrent.atomic.LongAdder evaluationCounter(String flag) {
+    CompiledFlag compiled = flag == null ? null : flags.get(flag);
+    return compiled == null ? null : compiled.evaluations;
+  }
+
   /** The exposure counters of {@code flag}'s variants by name; empty for a boolean flag. */
   Map<String, java.util.concurrent.atomic.LongAdder> exposureCounters(String flag) {
     CompiledFlag compiled = flag == null ? null : flags.get(flag);

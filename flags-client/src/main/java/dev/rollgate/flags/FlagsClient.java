@@ -78,7 +78,8 @@ import org.slf4j.LoggerFactory;
  *
  * With a {@link MeterRegistry}: counter {@code rollgate.flags.evaluations}, gauge {@code
  * rollgate.flags.snapshot.age} (seconds since the last successful full load), counter {@code
- * rollgate.flags.refresh.failures}, gauge {@code rollgate.flags.count}.
+ * rollgate.flags.refresh.failures}, gauge {@code rollgate.flags.count}, counter {@code
+ * rollgate.flags.flag.evaluations} per flag (tag {@code flag}; {@link #evaluations}).
  *
  * <p>{@link #isEnabled(String, EvaluationContext, boolean)} never throws, does no I/O and allocates
  * nothing. Thread-safe.
@@ -111,7 +112,10 @@ public final class FlagsClient implements AutoCloseable {
   private final AtomicBoolean resyncPending = new AtomicBoolean();
   private final List<Meter> meters = new ArrayList<>();
 
-  /** "flag\u0000variant" of every exposure meter registered, so each is registered once. */
+  /**
+   * "flag\u0000variant" of every exposure meter and "flag" of every evaluation meter registered, so
+   * each is registered once.
+   */
   private final java.util.Set<String> exposureMeters =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -285,6 +289,16 @@ public final class FlagsClient implements AutoCloseable {
   }
 
   /**
+   * Evaluations of {@code flag} in this client since it started, kept across versions of the flag
+   * ({@link FlagSnapshot#evaluations}); 0 for an unknown flag or one never evaluated: an unused
+   * flag. With a {@link MeterRegistry}, also counter {@code rollgate.flags.flag.evaluations} (tag
+   * {@code flag}).
+   */
+  public long evaluations(String flag) {
+    return snapshot.evaluations(flag);
+  }
+
+  /**
    * Evaluates {@code flag} and says why, with the variant served on a multivariate flag and its
    * value ({@link FlagSnapshot#explainVariant}); counted as an evaluation and, with a variant, as
    * its exposure. Allocates the answer.
@@ -440,16 +454,27 @@ public final class FlagsClient implements AutoCloseable {
   }
 
   /**
-   * Registers a {@code rollgate.flags.exposures} counter (tags {@code flag}, {@code variant}) for
-   * every variant of {@code after} not yet registered, reading the snapshot's own exposure counter
-   * (kept across versions while the variant keeps its name). A removed variant's meter stays, its
-   * count frozen, until {@link #close}.
+   * Registers a {@code rollgate.flags.flag.evaluations} counter (tag {@code flag}) for every flag,
+   * and a {@code rollgate.flags.exposures} counter (tags {@code flag}, {@code variant}) for every
+   * variant of {@code after} not yet registered, reading the snapshot's own exposure counter (kept
+   * across versions while the variant keeps its name). A removed variant's meter stays, its count
+   * frozen, until {@link #close}.
    */
   private void registerExposureMeters(FlagSnapshot after) {
     if (meterRegistry == null) {
       return;
     }
     for (String flag : after.names()) {
+      LongAdder evaluated = after.evaluationCounter(flag);
+      if (evaluated != null && exposureMeters.add(flag)) {
+        synchronized (meters) {
+          meters.add(
+              FunctionCounter.builder("rollgate.flags.flag.evaluations", evaluated, LongAdder::sum)
+                  .description("evaluations of this flag; 0 everywhere: an unused flag")
+                  .tag("flag", flag)
+                  .register(meterRegistry));
+        }
+      }
       after
           .exposureCounters(flag)
           .forEach(

@@ -95,6 +95,9 @@ class AllocationTest {
                     "checkout_v2", contexts[next[0]++ & (contexts.length - 1)], false));
 
     assertThat(bytes).as("bytes allocated by %d evaluations", OPS).isLessThan(SLACK_BYTES);
+    assertThat(snapshot.evaluations("checkout_v2"))
+        .as("every evaluation counted in the flag's evaluation counter")
+        .isEqualTo(6L * OPS); // three warm-up rounds and three measured
   }
 
   @Test
@@ -139,6 +142,7 @@ class AllocationTest {
     assertThat(snapshot.exposures("checkout_v2").values().stream().mapToLong(Long::longValue).sum())
         .as("every evaluation counted as an exposure")
         .isEqualTo(6L * OPS); // three warm-up rounds and three measured
+    assertThat(snapshot.evaluations("checkout_v2")).isEqualTo(6L * OPS);
   }
 
   @Test

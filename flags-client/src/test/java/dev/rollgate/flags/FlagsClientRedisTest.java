@@ -178,6 +178,15 @@ class FlagsClientRedisTest {
     assertThat(client.variant("button_color", ALICE).name()).isEqualTo(first);
     assertThat(client.exposures("button_color")).containsEntry(first, 3L);
     assertThat(exposureMeter(registry, first)).isEqualTo(3.0);
+    // the flag's evaluation counter, too, survives the new version: 3 evaluations so far
+    assertThat(client.evaluations("button_color")).isEqualTo(3L);
+    assertThat(
+            registry
+                .get("rollgate.flags.flag.evaluations")
+                .tag("flag", "button_color")
+                .functionCounter()
+                .count())
+        .isEqualTo(3.0);
   }
 
   @Test

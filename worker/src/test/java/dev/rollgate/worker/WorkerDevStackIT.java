@@ -152,4 +152,31 @@ class WorkerDevStackIT {
     assertThat(metrics).contains("rollgate_flag_changes_total");
     assertThat(metrics).contains("temporal_");
   }
+
+  @Test
+  void staleFlagsAreAGaugePerTypeScrapedByPrometheus() {
+    flagStore.apply(
+        new FlagStore.Change(
+            "it_stale_ops",
+            d -> d.withType(dev.rollgate.flags.FlagType.OPERATIONAL),
+            true,
+            "it/stale-ops",
+            "alice",
+            "test",
+            null));
+    // created 8 days ago: past the operational lifetime of 7 days
+    db.execute(
+        "update rollgate_flag_change set changed_at = now() - interval '8 days'"
+            + " where flag = 'it_stale_ops'");
+
+    // the gauge reads the store at most every 30 s
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(get("/actuator/prometheus"))
+                    .containsPattern(
+                        "rollgate_flags_stale\\{[^}]*type=\"operational\"[^}]*\\} [1-9]"));
+  }
 }

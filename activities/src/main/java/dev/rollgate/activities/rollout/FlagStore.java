@@ -52,6 +52,20 @@ public class FlagStore {
   private static final Field<String> ACTOR = field(name("actor"), String.class);
   private static final Field<String> REASON = field(name("reason"), String.class);
   private static final Field<Boolean> DELETED = field(name("deleted"), Boolean.class);
+  private static final Field<java.time.OffsetDateTime> CHANGED_AT =
+      field(name("changed_at"), java.time.OffsetDateTime.class);
+
+  /**
+   * When a stored flag was created: its first change since its last deletion in {@code
+   * rollgate_flag_change} (the flag table itself keeps only the last update). Null for a row
+   * written without a change (none of the store's).
+   */
+  private static final Field<java.time.OffsetDateTime> CREATED_AT =
+      DSL.field(
+          "(select min(c.changed_at) from rollgate_flag_change c where c.flag = rollgate_flag.name"
+              + " and c.id > coalesce((select max(d.id) from rollgate_flag_change d"
+              + " where d.flag = rollgate_flag.name and d.deleted), 0))",
+          java.time.OffsetDateTime.class);
 
   private static final int ATTEMPTS = 25;
 
@@ -75,6 +89,63 @@ public class FlagStore {
         .from(FLAG)
         .orderBy(NAME)
         .fetch(r -> FlagCodec.fromJson(r.value1().data()));
+  }
+
+  /**
+   * A stored flag and when it was created, for its age against its type's expected lifetime ({@link
+   * dev.rollgate.flags.FlagType#lifetime()}).
+   *
+   * @param createdAtMillis the time of the flag's first change since its last deletion (a flag
+   *     created again after a deletion is young again), epoch milliseconds
+   */
+  public record Lifecycle(FlagDefinition definition, long createdAtMillis) {
+    /** The flag's age at {@code nowMillis}. */
+    public java.time.Duration age(long nowMillis) {
+      return java.time.Duration.ofMillis(Math.max(0, nowMillis - createdAtMillis));
+    }
+
+    /** True when the flag is older than its type's expected lifetime at {@code nowMillis}. */
+    public boolean staleAt(long nowMillis) {
+      return definition.type().staleAt(age(nowMillis));
+    }
+  }
+
+  /** Every stored flag with its creation time, by name. */
+  public List<Lifecycle> lifecycles() {
+    return lifecycles(DSL.noCondition());
+  }
+
+  /** {@code flag} with its creation time, if it exists. */
+  public Optional<Lifecycle> lifecycle(String flag) {
+    return lifecycles(NAME.eq(flag)).stream().findFirst();
+  }
+
+  /**
+   * The stale flags now (this store's clock): older than their type's expected lifetime, oldest
+   * first.
+   */
+  public List<Lifecycle> stale() {
+    long now = clock.millis();
+    return lifecycles().stream()
+        .filter(l -> l.staleAt(now))
+        .sorted(java.util.Comparator.comparingLong(Lifecycle::createdAtMillis))
+        .toList();
+  }
+
+  private List<Lifecycle> lifecycles(org.jooq.Condition where) {
+    return db.select(DEFINITION, CREATED_AT)
+        .from(FLAG)
+        .where(where)
+        .orderBy(NAME)
+        .fetch(
+            r -> {
+              FlagDefinition def = FlagCodec.fromJson(r.value1().data());
+              long created =
+                  r.value2() == null
+                      ? def.updatedAtMillis()
+                      : r.value2().toInstant().toEpochMilli();
+              return new Lifecycle(def, created);
+            });
   }
 
   /** What a change request is. */
@@ -197,14 +268,17 @@ public class FlagStore {
       return null;
     }
     tx.insertInto(CHANGE)
-        .columns(FLAG_NAME, VERSION, KEY, ACTOR, REASON, DEFINITION)
+        .columns(FLAG_NAME, VERSION, KEY, ACTOR, REASON, DEFINITION, CHANGED_AT)
         .values(
             change.flag(),
             after.version(),
             change.idempotencyKey(),
             change.actor(),
             change.reason(),
-            json)
+            json,
+            // this store's clock, as updatedAtMillis: the flag's age counts from its first change
+            java.time.OffsetDateTime.ofInstant(
+                java.time.Instant.ofEpochMilli(now), java.time.ZoneOffset.UTC))
         .execute();
     AuditActivitiesImpl.append(
         tx,
@@ -376,6 +450,9 @@ public class FlagStore {
     }
     if (!before.prerequisites().equals(after.prerequisites())) {
       sb.append("prerequisites changed; ");
+    }
+    if (before.type() != after.type()) {
+      sb.append("type ").append(before.type()).append(" -> ").append(after.type()).append("; ");
     }
     if (before.variationType() != after.variationType()
         || !before.variants().equals(after.variants())

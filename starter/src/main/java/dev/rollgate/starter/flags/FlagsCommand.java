@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollgate.flags.FlagNames;
+import dev.rollgate.flags.FlagType;
 import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.starter.cli.ActorOptions;
 import dev.rollgate.starter.cli.CliException;
@@ -24,13 +25,14 @@ import picocli.CommandLine.Spec;
 
 @Command(
     name = "flags",
-    description = "Feature flags: list, get, set, delete, eval (through the worker's API).",
+    description = "Feature flags: list, get, set, delete, eval, stale (through the worker's API).",
     subcommands = {
       FlagsCommand.ListFlags.class,
       FlagsCommand.Get.class,
       FlagsCommand.Set.class,
       FlagsCommand.Delete.class,
-      FlagsCommand.Eval.class
+      FlagsCommand.Eval.class,
+      FlagsCommand.Stale.class
     })
 public class FlagsCommand {
 
@@ -78,6 +80,7 @@ public class FlagsCommand {
               "Flag       %s (version %d)%n", f.path("name").asText(), f.path("version").asLong());
       out().printf("State      %s%n", state(f));
       out().printf("Rollout    %s %%%n", percent(f));
+      out().printf("Type       %s%n", lifecycle(f));
       if (!f.path("allowUsers").isEmpty()) {
         out().printf("Allow      %s%n", join(f.path("allowUsers")));
       }
@@ -131,6 +134,27 @@ public class FlagsCommand {
         }
       }
       out().printf("Updated    by %s%n", f.path("updatedBy").asText());
+    }
+
+    /**
+     * The flag's type, its age when the worker sent it ({@code flags get}) and its expected
+     * lifetime: {@code release (age 12 days; expected lifetime 40 days)}, {@code STALE} appended
+     * past it.
+     */
+    static String lifecycle(JsonNode f) {
+      FlagType type = FlagType.parse(f.path("type").asText(FlagType.DEFAULT.id()));
+      String lifetime =
+          type.lifetime().map(d -> "expected lifetime " + days(d.toDays())).orElse("permanent");
+      String age = f.has("ageDays") ? "age " + days(f.path("ageDays").asLong()) + "; " : "";
+      String stale =
+          f.path("stale").asBoolean(false)
+              ? " STALE: remove it from the code and delete it, or change its type"
+              : "";
+      return type.id() + " (" + age + lifetime + ")" + stale;
+    }
+
+    static String days(long days) {
+      return days + (days == 1 ? " day" : " days");
     }
 
     static String state(JsonNode f) {
@@ -296,11 +320,27 @@ public class FlagsCommand {
         description = "the variant split's own hash salt (default: the flag's salt + /variants)")
     String variantSalt;
 
+    @Option(
+        names = "--type",
+        paramLabel = "TYPE",
+        description =
+            "what the flag is for, and so its expected lifetime (Unleash's types): release 40"
+                + " days, experiment 40 days, operational 7 days, kill-switch and permission"
+                + " permanent; a new flag is a release")
+    String type;
+
     @Option(names = "--reason", description = "why, for the audit log")
     String reason;
 
     @Override
     public Integer call() {
+      if (type != null) {
+        try {
+          type = FlagType.parse(type).id();
+        } catch (IllegalArgumentException e) {
+          throw CliException.usage("--type: " + e.getMessage());
+        }
+      }
       if (percent != null) {
         try {
           FlagValidation.basisPoints("--percent", new BigDecimal(percent.trim()));
@@ -323,6 +363,9 @@ public class FlagsCommand {
       }
       if (killed != null) {
         body.put("killed", killed);
+      }
+      if (type != null) {
+        body.put("type", type);
       }
       if (allow != null) {
         body.set("allowUsers", array(allow));
@@ -550,6 +593,48 @@ public class FlagsCommand {
           }
           out().printf("  explanation  %s%n", result.path("explanation").asText());
         }
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "stale",
+      description = {
+        "List the flags older than their type's expected lifetime, oldest first: release and"
+            + " experiment 40 days, operational 7 days (kill-switch and permission flags never go"
+            + " stale). A flag's age counts from its creation (its first version since it was last"
+            + " deleted), not from its last change.",
+        "Remove a stale flag from the code and delete it (rollgate flags delete), or change its"
+            + " type (rollgate flags set FLAG --type permission)."
+      })
+  static class Stale extends Base {
+    @Override
+    public Integer call() {
+      JsonNode flags = new WorkerApi(connection.workerUrl).get("/api/flags?stale");
+      if (console().json()) {
+        console().printJson(flags);
+        return 0;
+      }
+      if (flags.isEmpty()) {
+        out().println("no stale flags: every flag is within its type's expected lifetime");
+        return 0;
+      }
+      String format = "%-32s  %-11s  %9s  %9s  %-18s  %s%n";
+      out().printf(format, "FLAG", "TYPE", "AGE", "LIFETIME", "LAST CHANGED (UTC)", "BY");
+      java.time.format.DateTimeFormatter when =
+          java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
+              .withZone(java.time.ZoneOffset.UTC);
+      for (JsonNode f : flags) {
+        out()
+            .printf(
+                format,
+                f.path("name").asText(),
+                f.path("type").asText(),
+                days(f.path("ageDays").asLong()),
+                days(f.path("lifetimeDays").asLong()),
+                when.format(java.time.Instant.ofEpochMilli(f.path("updatedAtMillis").asLong())),
+                f.path("updatedBy").asText());
       }
       return 0;
     }

@@ -45,7 +45,8 @@ final class FakeWorkerApi implements AutoCloseable {
 
   private void handle(HttpExchange ex, Answers answers) throws IOException {
     JsonNode in = Console.JSON.readTree(ex.getRequestBody());
-    String path = ex.getRequestURI().getPath();
+    String query = ex.getRequestURI().getRawQuery();
+    String path = ex.getRequestURI().getPath() + (query == null ? "" : "?" + query);
     requests.add(ex.getRequestMethod() + " " + path + " " + in);
     Answer answer = answers.answer(ex.getRequestMethod(), path, in);
     byte[] bytes = Console.JSON.writeValueAsString(answer.body()).getBytes(StandardCharsets.UTF_8);

@@ -14,6 +14,7 @@ import dev.rollgate.flags.FlagDeletion;
 import dev.rollgate.flags.FlagEvaluation;
 import dev.rollgate.flags.FlagNames;
 import dev.rollgate.flags.FlagSnapshot;
+import dev.rollgate.flags.FlagType;
 import dev.rollgate.flags.FlagValidation;
 import dev.rollgate.flags.Prerequisite;
 import dev.rollgate.flags.Rule;
@@ -75,11 +76,14 @@ class FlagAdminController {
   private final FlagStore store;
   private final FlagPublisher publisher;
   private final FlagOwners owners;
+  private final java.time.Clock clock;
 
-  FlagAdminController(FlagStore store, FlagPublisher publisher, FlagOwners owners) {
+  FlagAdminController(
+      FlagStore store, FlagPublisher publisher, FlagOwners owners, java.time.Clock clock) {
     this.store = store;
     this.publisher = publisher;
     this.owners = owners;
+    this.clock = clock;
   }
 
   @GetMapping
@@ -91,24 +95,62 @@ class FlagAdminController {
     return ResponseEntity.ok(JSON.writeValueAsString(array));
   }
 
+  /**
+   * {@code GET /api/flags?stale}: the flags older than their type's expected lifetime ({@link
+   * FlagType}), oldest first, each {@code {"name", "type", "createdAtMillis", "ageDays",
+   * "lifetimeDays", "updatedAtMillis", "updatedBy"}}. A query parameter rather than a path, so that
+   * a flag named {@code stale} stays reachable at {@code /api/flags/stale}.
+   */
+  @GetMapping(params = "stale")
+  ResponseEntity<String> stale() throws IOException {
+    long now = clock.millis();
+    ArrayNode array = JSON.createArrayNode();
+    for (FlagStore.Lifecycle l : store.stale()) {
+      FlagDefinition f = l.definition();
+      array
+          .addObject()
+          .put("name", f.name())
+          .put("type", f.type().id())
+          .put("createdAtMillis", l.createdAtMillis())
+          .put("ageDays", l.age(now).toDays())
+          .put("lifetimeDays", f.type().lifetime().orElseThrow().toDays())
+          .put("updatedAtMillis", f.updatedAtMillis())
+          .put("updatedBy", f.updatedBy());
+    }
+    return ResponseEntity.ok(JSON.writeValueAsString(array));
+  }
+
+  /**
+   * The flag as stored, with its lifecycle: {@code createdAtMillis} (its first change since its
+   * last deletion), {@code ageDays}, {@code lifetimeDays} (absent for a permanent type) and {@code
+   * stale}.
+   */
   @GetMapping("/{name}")
-  ResponseEntity<String> get(@PathVariable String name) {
+  ResponseEntity<String> get(@PathVariable String name) throws IOException {
     String problem = FlagNames.problem(name);
     if (problem != null) {
       return error(HttpStatus.BAD_REQUEST, problem);
     }
-    return store
-        .find(name)
-        .map(f -> ResponseEntity.ok(FlagCodec.toJson(f)))
-        .orElseGet(() -> error(HttpStatus.NOT_FOUND, "flag '" + name + "' does not exist"));
+    java.util.Optional<FlagStore.Lifecycle> found = store.lifecycle(name);
+    if (found.isEmpty()) {
+      return error(HttpStatus.NOT_FOUND, "flag '" + name + "' does not exist");
+    }
+    FlagStore.Lifecycle l = found.get();
+    long now = clock.millis();
+    ObjectNode answer = (ObjectNode) JSON.readTree(FlagCodec.toJson(l.definition()));
+    answer.put("createdAtMillis", l.createdAtMillis()).put("ageDays", l.age(now).toDays());
+    l.definition().type().lifetime().ifPresent(d -> answer.put("lifetimeDays", d.toDays()));
+    answer.put("stale", l.staleAt(now));
+    return ResponseEntity.ok(answer.toString());
   }
 
   /**
    * Body: {@code {"by": "...", "reason": "...", "percent": 25, "enabled": true, "killed": false,
    * "allowUsers": [...], "denyUsers": [...], "rules": ["country in DE,FR; plan eq pro"],
-   * "prerequisites": [{"flag": "new_api", "on": true}], "idempotencyKey": "..."}}, and the variant
-   * fields of {@link #variantEdit}; every field but {@code by} is optional. Prerequisites must
-   * exist and form no cycle (400 otherwise).
+   * "prerequisites": [{"flag": "new_api", "on": true}], "type": "release", "idempotencyKey":
+   * "..."}} (type: a {@link FlagType} id, else 400), and the variant fields of {@link
+   * #variantEdit}; every field but {@code by} is optional. Prerequisites must exist and form no
+   * cycle (400 otherwise).
    */
   @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> set(@PathVariable String name, @RequestBody String body)
@@ -320,6 +362,10 @@ class FlagAdminController {
 
   private static UnaryOperator<FlagDefinition> edits(JsonNode edit) {
     List<UnaryOperator<FlagDefinition>> steps = new ArrayList<>();
+    if (edit.has("type")) {
+      FlagType type = FlagType.parse(edit.get("type").asText(""));
+      steps.add(d -> d.withType(type));
+    }
     if (edit.has("percent")) {
       int bp = FlagValidation.basisPoints("percent", decimal(edit.get("percent"), "percent"));
       steps.add(d -> d.withRolloutBasisPoints(bp));

@@ -99,9 +99,30 @@ class FlagAdminControllerTest {
       return RedisConnections.client(redisResources, infra.redisUri());
     }
 
+    /** The system clock, moved forward by {@link #shift} (stale-flag tests). */
     @Bean
-    FlagStore flagStore(TestInfra infra) {
-      return new FlagStore(infra.db, Clock.systemUTC());
+    Clock clock() {
+      return new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+          return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+          return Clock.systemUTC().instant().plus(SHIFT.get());
+        }
+      };
+    }
+
+    @Bean
+    FlagStore flagStore(TestInfra infra, Clock clock) {
+      return new FlagStore(infra.db, clock);
     }
 
     @Bean(destroyMethod = "close")
@@ -110,7 +131,12 @@ class FlagAdminControllerTest {
     }
   }
 
+  /** How far the test clock is ahead of the system's; back to zero after each test using it. */
+  static final java.util.concurrent.atomic.AtomicReference<Duration> SHIFT =
+      new java.util.concurrent.atomic.AtomicReference<>(Duration.ZERO);
+
   @Autowired MockMvc mvc;
+  @Autowired Clock clock;
   @Autowired TestInfra infra;
   @Autowired FlagStore store;
   @Autowired WorkflowServiceStubs temporal;
@@ -883,5 +909,55 @@ class FlagAdminControllerTest {
           .andExpect(jsonPath("$.published").doesNotExist());
       assertThat(redisVersion("late_flag")).isEqualTo(3);
     }
+  }
+
+  @Test
+  void typeIsSetShownWithTheFlagsAgeAndStaleFlagsAreListedAndCounted() throws Exception {
+    putFlag("/api/flags/ops_switch", "{\"by\":\"alice\",\"type\":\"operational\"}")
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.type").value("operational"));
+    putFlag("/api/flags/perm_flag", "{\"by\":\"alice\",\"type\":\"permission\"}")
+        .andExpect(status().isOk());
+    mvc.perform(get("/api/flags/ops_switch"))
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.type").value("operational"))
+        .andExpect(jsonPath("$.ageDays").value(0))
+        .andExpect(jsonPath("$.lifetimeDays").value(7))
+        .andExpect(jsonPath("$.stale").value(false));
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    new StaleFlagsMetric(store, clock, registry);
+    SHIFT.set(Duration.ofDays(8));
+    try {
+      putFlag("/api/flags/ops_switch", "{\"by\":\"bob\",\"percent\":10}")
+          .andExpect(status().isOk());
+      mvc.perform(get("/api/flags").param("stale", ""))
+          .andExpect(status().isOk())
+          .andExpect(jsonPath("$[?(@.name == 'ops_switch')].type").value("operational"))
+          .andExpect(jsonPath("$[?(@.name == 'ops_switch')].ageDays").value(8))
+          .andExpect(jsonPath("$[?(@.name == 'ops_switch')].lifetimeDays").value(7))
+          .andExpect(jsonPath("$[?(@.name == 'ops_switch')].updatedBy").value("bob"))
+          .andExpect(jsonPath("$[?(@.name == 'perm_flag')]").isEmpty());
+      mvc.perform(get("/api/flags/ops_switch"))
+          .andExpect(jsonPath("$.ageDays").value(8))
+          .andExpect(jsonPath("$.stale").value(true));
+      assertThat(registry.get("rollgate.flags.stale").tag("type", "operational").gauge().value())
+          .isEqualTo(1.0);
+      assertThat(registry.find("rollgate.flags.stale").tag("type", "permission").gauge())
+          .as("a permanent type is never stale")
+          .isNull();
+    } finally {
+      SHIFT.set(Duration.ZERO);
+    }
+  }
+
+  @Test
+  void anUnknownTypeIsRefusedAndNothingIsStored() throws Exception {
+    refused(
+        putFlag("/api/flags/typo_flag", "{\"by\":\"alice\",\"type\":\"temporary\"}"),
+        400,
+        "flag type 'temporary' does not exist; use one of release, experiment, operational,"
+            + " kill-switch, permission");
+    assertThat(store.find("typo_flag")).isEmpty();
   }
 }
