@@ -38,6 +38,9 @@ class StaleFlagsMetric {
         Gauge.builder("rollgate.flags.stale", this, m -> m.count(type))
             .description("flags older than their type's expected lifetime (rollgate flags stale)")
             .tag("type", type.id())
+            // Micrometer holds a gauge's object weakly: a metric nobody else keeps (a test's)
+            // would read NaN after the next GC
+            .strongReference(true)
             .register(registry);
       }
     }
